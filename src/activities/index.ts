@@ -1,0 +1,132 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { LedgerError } from '../domain/errors.js';
+import { type MerchantChange } from '../domain/events.js';
+import { cashCountLines } from '../domain/manual-plans.js';
+import { money, parseMoney } from '../domain/money.js';
+import { type PostingPlan } from '../domain/posting-plan.js';
+import { applyMerchantChange } from './merchants.js';
+import { type LedgerDeps, postPlan, type PostedVoucher } from './posting.js';
+import { voidVoucher, type VoidRequest } from './voids.js';
+
+export type { LedgerDeps, PostedVoucher } from './posting.js';
+export type { MerchantProvisioned } from './merchants.js';
+export type { VoidRequest } from './voids.js';
+
+/** Notified after a posting or void commits (live updates, metrics). Must not throw. */
+export interface PostingListener {
+  onPosted?(voucher: PostedVoucher, kind: 'posted' | 'voided'): void | Promise<void>;
+}
+
+export interface ActivityDeps extends LedgerDeps {
+  listener?: PostingListener;
+}
+
+export interface CashCountInput {
+  plan: Omit<PostingPlan, 'lines'>;
+  accountId: string;
+  countedBalance: string;
+}
+
+/**
+ * The Temporal activities, built from their dependencies (STYLE pattern 1):
+ * workflows import only `ReturnType<typeof createActivities>`.
+ * Ledger errors leave as ApplicationFailures whose type is the error code,
+ * non-retryable exactly when the code says so (domain/errors.ts).
+ */
+export function createActivities(deps: ActivityDeps) {
+  const scoped = (): ActivityDeps => {
+    const workflowId = currentWorkflowId();
+    return workflowId ? { ...deps, logger: deps.logger.child({ workflowId }) } : deps;
+  };
+
+  const announce = async (d: ActivityDeps, v: PostedVoucher, kind: 'posted' | 'voided') => {
+    if (v.replayed) return v;
+    d.logger.info(
+      {
+        event: kind === 'posted' ? 'finance.voucher.posted' : 'finance.voucher.voided',
+        merchantId: v.merchantId,
+        voucherId: v.voucherId,
+        voucherNumber: v.voucherNumber,
+        voucherType: v.voucherType,
+      },
+      `finance.voucher.posted: ${v.voucherNumber}`,
+    );
+    try {
+      await d.listener?.onPosted?.(v, kind);
+    } catch (err) {
+      d.logger.warn({ err, voucherId: v.voucherId }, 'posting listener failed; the voucher is committed');
+    }
+    return v;
+  };
+
+  return {
+    async postVoucher(plan: PostingPlan): Promise<PostedVoucher> {
+      const d = scoped();
+      const v = await failuresForTemporal(() => postPlan(d, plan));
+      if (!v) throw ApplicationFailure.nonRetryable('the plan has no lines', 'VALIDATION_FAILED');
+      return announce(d, v, 'posted');
+    },
+
+    /** Cash count: the difference to the locked book balance goes against CASH_OVER_SHORT; null when they agree. */
+    async postCashCount(input: CashCountInput): Promise<PostedVoucher | null> {
+      const d = scoped();
+      const counted = await failuresForTemporal(async () => {
+        try {
+          return parseMoney(input.countedBalance, 'countedBalance');
+        } catch (err) {
+          throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
+        }
+      });
+      const lockOnly = [
+        { account: { id: input.accountId }, direction: 'DEBIT' as const, amount: '0' },
+        { account: { code: 'CASH_OVER_SHORT' }, direction: 'CREDIT' as const, amount: '0' },
+      ];
+      const v = await failuresForTemporal(() =>
+        postPlan(d, { ...input.plan, lines: lockOnly }, {
+          linesFromLocked: (locked) => {
+            const account = locked.get(input.accountId);
+            if (!account) throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`);
+            return cashCountLines(input.accountId, money(account.balance), counted);
+          },
+        }),
+      );
+      return v ? announce(d, v, 'posted') : null;
+    },
+
+    async voidVoucher(req: VoidRequest): Promise<PostedVoucher> {
+      const d = scoped();
+      const v = await failuresForTemporal(() => voidVoucher(d, req));
+      return announce(d, v, 'voided');
+    },
+
+    async applyMerchantChange(change: MerchantChange) {
+      return failuresForTemporal(() => applyMerchantChange(scoped(), change));
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+async function failuresForTemporal<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof LedgerError) {
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: err.code,
+        nonRetryable: !err.retryable,
+        details: [err.details],
+      });
+    }
+    throw err;
+  }
+}
+
+function currentWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined; // called outside a Temporal activity (tests, benchmarks)
+  }
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { type Env, intInRange, parseEnv } from './parse.js';
+
+export type HttpConfig = ReturnType<typeof parseHttpConfig>;
+
+export function parseHttpConfig(env: Env) {
+  const parsed = parseEnv(
+    {
+      PORT: intInRange(0, 65535, 3000),
+      APP_ENV_HTTP_HOST: z.string().default('0.0.0.0'),
+      APP_ENV_JWKS_URL: z.url({ message: 'is required: the identity provider JWKS URL' }),
+      APP_ENV_JWT_ISSUER: z.string({ message: 'is required: the expected JWT issuer' }),
+      APP_ENV_JWT_AUDIENCE: z.string({ message: 'is required: the expected JWT audience' }),
+      APP_ENV_ENCRYPTION_KEY: z
+        .base64({ message: 'must be 32 bytes, base64-encoded' })
+        .refine((s) => Buffer.from(s, 'base64').length === 32, 'must decode to exactly 32 bytes'),
+      APP_ENV_ENCRYPTION_KEY_ID: z.string().default('k1'),
+      APP_ENV_RATE_LIMIT_PER_MINUTE: intInRange(1, 1_000_000, 600),
+      APP_ENV_VOUCHER_WAIT_MS: intInRange(100, 60_000, 10_000),
+    },
+    env,
+  );
+  return {
+    port: parsed.PORT,
+    host: parsed.APP_ENV_HTTP_HOST,
+    jwksUrl: parsed.APP_ENV_JWKS_URL,
+    jwtIssuer: parsed.APP_ENV_JWT_ISSUER,
+    jwtAudience: parsed.APP_ENV_JWT_AUDIENCE,
+    encryptionKey: Buffer.from(parsed.APP_ENV_ENCRYPTION_KEY, 'base64'),
+    encryptionKeyId: parsed.APP_ENV_ENCRYPTION_KEY_ID,
+    rateLimitPerMinute: parsed.APP_ENV_RATE_LIMIT_PER_MINUTE,
+    voucherWaitMs: parsed.APP_ENV_VOUCHER_WAIT_MS,
+  };
+}

@@ -1,0 +1,61 @@
+/** Voucher types, their number prefixes (SPEC §4) and which may be voided (SPEC §8). */
+export const VOUCHER_PREFIXES = {
+  SALE: 'SL',
+  COGS: 'CG',
+  RECEIPT: 'RC',
+  REFUND: 'RF',
+  PURCHASE: 'PU',
+  INVENTORY_ADJUSTMENT: 'IA',
+  ADJUSTMENT: 'AD',
+  TRANSFER: 'TR',
+  EXPENSE: 'EX',
+  REVERSAL: 'RV',
+} as const;
+
+export type VoucherType = keyof typeof VOUCHER_PREFIXES;
+export const VOUCHER_TYPES = Object.keys(VOUCHER_PREFIXES) as VoucherType[];
+
+/** Width of the per-year running number: RC-2026-000042. */
+const NUMBER_WIDTH = 6;
+
+export function voucherPrefix(type: VoucherType): string {
+  return VOUCHER_PREFIXES[type];
+}
+
+/** Year of the posting date in UTC, which selects the number series. */
+export function numberingYear(postedAt: Date): number {
+  return postedAt.getUTCFullYear();
+}
+
+export function formatVoucherNumber(type: VoucherType, year: number, n: number): string {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`voucher number must be a positive integer, got ${n}`);
+  return `${voucherPrefix(type)}-${year}-${String(n).padStart(NUMBER_WIDTH, '0')}`;
+}
+
+const VOUCHER_NUMBER = /^(SL|CG|RC|RF|PU|IA|AD|TR|EX|RV)-(\d{4})-(\d{6,})$/;
+
+export function isVoucherNumber(s: string): boolean {
+  return VOUCHER_NUMBER.test(s);
+}
+
+export type Voidability = { voidable: true } | { voidable: false; reason: string };
+
+/**
+ * COGS and inventory adjustments mirror physical stock movements, so they are
+ * corrected with an ADJUSTMENT rather than voided; a reversal is never voided
+ * (void the original once, and re-post if needed).
+ */
+export function voidability(type: VoucherType): Voidability {
+  switch (type) {
+    case 'COGS':
+    case 'INVENTORY_ADJUSTMENT':
+      return {
+        voidable: false,
+        reason: `${type} vouchers follow stock movements and cannot be voided; post an ADJUSTMENT instead`,
+      };
+    case 'REVERSAL':
+      return { voidable: false, reason: 'a REVERSAL voucher cannot be voided' };
+    default:
+      return { voidable: true };
+  }
+}

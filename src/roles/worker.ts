@@ -1,0 +1,37 @@
+import { createActivities } from '../activities/index.js';
+import { createPrisma } from '../db/client.js';
+import { IdGenerator } from '../lib/ids.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { createWorker } from '../temporal/worker.js';
+import { type RoleContext, type RunningRole } from './types.js';
+
+/** The Temporal worker: runs the posting workflows and their activities. */
+export async function startWorker({ config, logger }: RoleContext): Promise<RunningRole> {
+  const log = logger.child({ role: 'worker' });
+  const db = config.db!;
+  const temporal = config.temporal!;
+  installTemporalRuntime(log);
+  const prisma = createPrisma({ url: db.url, poolSize: db.poolSize, applicationName: 'seller-finance-worker' });
+  const activities = createActivities({ prisma, ids: new IdGenerator(db.snowflakeNodeId), logger: log });
+  const { worker, connection } = await createWorker({
+    address: temporal.address,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: temporal.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: temporal.maxConcurrentWorkflowTasks,
+  });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await prisma.$disconnect();
+  });
+  log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker polling');
+  return {
+    name: 'worker',
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities, MerchantProvisioned } from '../activities/index.js';
+import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, provisioningActivity } from './presets.js';
+
+/** A merchant CDC record → merchant row and its default accounts (SPEC §6). */
+export async function provisionMerchantWorkflow(input: {
+  change: Parameters<Activities['applyMerchantChange']>[0];
+  missingAccountRetryHours?: number;
+}): Promise<MerchantProvisioned & { summary: string }> {
+  const { applyMerchantChange } = proxyActivities<Activities>(
+    provisioningActivity(input.missingAccountRetryHours ?? DEFAULT_MISSING_ACCOUNT_RETRY_HOURS),
+  );
+  const result = await applyMerchantChange(input.change);
+  const summary = result.applied
+    ? `merchant ${result.merchantId} ${result.status}; accounts created: ${result.accountsCreated.join(', ') || 'none'}`
+    : `merchant ${result.merchantId}: stale CDC record ignored`;
+  return { ...result, summary };
+}

@@ -1,0 +1,49 @@
+import { type MerchantChange, type PostingEvent } from '../domain/events.js';
+import { type ManualVoucherRequest, type ManualContext } from '../domain/manual-plans.js';
+
+export interface VoucherRef {
+  voucherId: string;
+  voucherNumber: string;
+  voucherType: string;
+  /** True when the source had been posted before (redelivery, replay): nothing new was written. */
+  replayed: boolean;
+}
+
+export interface PostEventInput {
+  event: PostingEvent;
+  /** Kafka coordinates, for the operator who follows a message into the UI. */
+  origin?: { topic: string; partition: number; offset: string };
+  missingAccountRetryHours?: number;
+}
+
+export type PostEventResult =
+  | { outcome: 'posted'; summary: string; vouchers: VoucherRef[] }
+  | { outcome: 'skipped'; summary: string; reason: string };
+
+export interface ProvisionMerchantInput {
+  change: MerchantChange;
+  origin?: { topic: string; partition: number; offset: string };
+  missingAccountRetryHours?: number;
+}
+
+export interface ManualVoucherInput {
+  request: ManualVoucherRequest;
+  context: ManualContext;
+}
+
+export type ManualVoucherResult =
+  | { outcome: 'posted'; summary: string; voucher: VoucherRef }
+  | { outcome: 'nothing_to_post'; summary: string };
+
+export interface VoidVoucherInput {
+  voucherId: string;
+  merchantId?: string;
+  reason: string;
+  requestedBy: string;
+}
+
+export interface VoidVoucherResult {
+  outcome: 'voided';
+  summary: string;
+  reversal: VoucherRef;
+}
