@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/index.js';
+import { parseDbConfig } from '../config/db.js';
+import { parseKafkaConfig } from '../config/kafka.js';
+import { parseRedisConfig } from '../config/redis.js';
+import { createPrisma } from '../db/client.js';
+import { stdout } from './output.js';
+
+const HELP: Record<string, string> = {
+  '': `Usage: npm run finance -- <command> [options]
+
+Commands:
+  grant    --user <sub> --role <viewer|accountant|admin> --merchant <id|*>   give a user a role for a merchant
+  revoke   --user <sub> --role <role> --merchant <id|*>                     take it back (effective at once on every API replica)
+  verify   [--merchant <id>]                                                check every ledger invariant; exit 1 on a violation
+  replay   [--from <ISO time>] [--topic <name>]... [--yes]                   rewind the ingest consumer group (dry run without --yes)
+  voucher  <id | number> [--merchant <id>]                                  print a voucher and its ledger lines
+
+Configuration comes from the environment (APP_ENV_DB_URL, APP_ENV_REDIS_URL, APP_ENV_KAFKA_BROKERS, …).
+Run \`npm run finance -- <command> --help\` for one command.`,
+  grant: 'Usage: npm run finance -- grant --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
+  revoke: 'Usage: npm run finance -- revoke --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
+  verify: `Usage: npm run finance -- verify [--merchant <id>]
+Checks SPEC §5 in SQL: balanced vouchers, positive amounts, lines on the voucher's merchant, balance = sum of lines,
+gapless line sequences and balance_after, unique sources, gapless voucher numbers, mirrored voids.
+Exit code 0 when all hold, 1 naming each violation.`,
+  replay: `Usage: npm run finance -- replay [--from <ISO time>] [--topic <name>]... [--yes]
+Rewinds the consumer group (APP_ENV_KAFKA_GROUP_ID) to the beginning or to --from. Stop the ingest role first.
+Without --yes it only prints what it would do. A replay never posts twice: workflow IDs and sources are unique.`,
+  voucher: 'Usage: npm run finance -- voucher <voucher id | voucher number> [--merchant <id>]',
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command = '', ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      user: { type: 'string' },
+      role: { type: 'string' },
+      merchant: { type: 'string' },
+      from: { type: 'string' },
+      topic: { type: 'string', multiple: true },
+      yes: { type: 'boolean' },
+    },
+  });
+  if (values.help || command === '' || command === 'help' || command === '--help' || !(command in HELP)) {
+    stdout.line(HELP[command in HELP ? command : '']!);
+    return command === '' || command === 'help' || command === '--help' || values.help ? 0 : 2;
+  }
+  const env = process.env;
+  if (command === 'replay') {
+    const { runReplay } = await import('./replay.js');
+    return runReplay(parseKafkaConfig(env), stdout, { from: values.from, topics: values.topic, yes: values.yes ?? false });
+  }
+  const prisma = createPrisma({ url: parseDbConfig(env).url, poolSize: 2, applicationName: 'seller-finance-cli' });
+  try {
+    switch (command) {
+      case 'verify': {
+        const { runVerify } = await import('./verify.js');
+        return await runVerify(prisma, stdout, values.merchant);
+      }
+      case 'voucher': {
+        if (!positionals[0]) {
+          stdout.line(HELP.voucher!);
+          return 2;
+        }
+        const { runVoucher } = await import('./voucher.js');
+        return await runVoucher(prisma, stdout, positionals[0], values.merchant);
+      }
+      default: {
+        const { runGrantCommand } = await import('./grants.js');
+        return await runGrantCommand(command as 'grant' | 'revoke', { prisma, redisUrl: parseRedisConfig(env).url }, stdout, values);
+      }
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

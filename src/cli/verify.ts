@@ -1,0 +1,32 @@
+import { type PrismaClient } from '../db/client.js';
+import { verifyLedger } from '../db/verify.js';
+import { type Out } from './output.js';
+
+/** `finance verify [--merchant <id>]`: every SPEC §5 invariant, in SQL; exit 1 naming each violation. */
+export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: string): Promise<number> {
+  const scope = merchantId ? `merchant ${merchantId}` : 'all merchants';
+  const [vouchers, lines, accounts] = await Promise.all([
+    prisma.financeVoucher.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
+    prisma.financeTransaction.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
+    prisma.financeAccount.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
+  ]);
+  out.line(`Verifying the ledger of ${scope}: ${vouchers} vouchers, ${lines} lines, ${accounts} accounts`);
+  const results = await verifyLedger(prisma, {
+    merchantId,
+    onCheck: (r) =>
+      out.line(`  ${r.violations.length === 0 ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(26)} ${r.description} (${r.ms} ms)`),
+  });
+  const failed = results.filter((r) => r.violations.length > 0);
+  if (failed.length === 0) {
+    out.line(`All ${results.length} invariants hold for ${scope}.`);
+    return 0;
+  }
+  out.line('');
+  for (const r of failed) {
+    out.line(`Violation of ${r.name} (${r.violations.length}):`);
+    for (const v of r.violations.slice(0, 20)) out.line(`  ${v.id}  ${v.detail}`);
+    if (r.violations.length > 20) out.line(`  … and ${r.violations.length - 20} more`);
+  }
+  out.line(`${failed.length} of ${results.length} invariants violated: ${failed.map((r) => r.name).join(', ')}`);
+  return 1;
+}

@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postPlan } from '../../src/activities/posting.js';
+import { type PrismaClient } from '../../src/db/client.js';
+import { twoLines } from '../../src/domain/posting-plan.js';
+import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
+import { testEnv, uniqueName } from '../support/env.js';
+import { capturingLogger } from '../support/logs.js';
+
+const run = promisify(execFile);
+let prisma: PrismaClient;
+const logs = capturingLogger();
+
+beforeAll(async () => {
+  prisma = await testPrisma();
+});
+afterAll(async () => {
+  await prisma.$disconnect();
+});
+
+async function finance(...args: string[]) {
+  try {
+    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl } });
+    return { code: 0, stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, stdout: e.stdout };
+  }
+}
+
+describe('npm run finance -- verify', () => {
+  it('passes on a sound ledger and names each violation with a non-zero exit', async () => {
+    const m = await createTestMerchant(prisma, logs.logger);
+    const posted = await postPlan(
+      { prisma, ids: testIds, logger: logs.logger },
+      {
+        merchantId: m.merchantId,
+        voucherType: 'SALE',
+        sourceType: 'sale.order',
+        sourceId: uniqueName('o'),
+        postedAt: '2026-11-25T10:00:00Z',
+        description: 'verify',
+        createdBy: 'system',
+        lines: twoLines({ code: 'RECEIVABLE' }, { code: 'SALES_REVENUE' }, '10.00'),
+      },
+    );
+    const sound = await finance('verify', '--merchant', m.merchantId);
+    expect(sound.code).toBe(0);
+    expect(sound.stdout).toContain('All 8 invariants hold');
+
+    const voucherLine = await finance('voucher', posted!.voucherId);
+    expect(voucherLine.code).toBe(0);
+    expect(voucherLine.stdout).toMatch(/SL-2026-000001 +SALE +POSTED/);
+    expect(voucherLine.stdout).toMatch(/RECEIVABLE \(\d+\) +10\.00/);
+
+    // Corrupt the books behind the ledger's back: a balance drifts and a line is unbalanced.
+    await prisma.$executeRaw`UPDATE finance."FinanceAccount" SET balance = balance + 1 WHERE id = ${m.accounts.CASH}::bigint`;
+    await prisma.$executeRaw`UPDATE finance."FinanceTransaction" SET amount = 11 WHERE finance_voucher_id = ${posted!.voucherId}::bigint AND line_number = 1`;
+    const broken = await finance('verify', '--merchant', m.merchantId);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/FAIL +balanced-vouchers/);
+    expect(broken.stdout).toMatch(/FAIL +balance-equals-lines/);
+    expect(broken.stdout).toContain('CASH: balance 1.0000 vs lines 0');
+    expect(broken.stdout).toMatch(/invariants violated: .*balanced-vouchers.*balance-equals-lines/);
+    // Leave the shared test database sound for other suites' global checks.
+    await prisma.$executeRaw`UPDATE finance."FinanceAccount" SET balance = balance - 1 WHERE id = ${m.accounts.CASH}::bigint`;
+    await prisma.$executeRaw`UPDATE finance."FinanceTransaction" SET amount = 10 WHERE finance_voucher_id = ${posted!.voucherId}::bigint AND line_number = 1`;
+  });
+});
