@@ -1,0 +1,31 @@
+import { ensureDatabase, runLedgerBench } from './ledger.js';
+
+/**
+ * `npm run bench [ledger|ingest|api ...]`: prints figures and ratios to their
+ * yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run stack:up`).
+ * BENCH_SECONDS sets the length of each measurement (default 15).
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 15);
+const base = process.env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432';
+const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const wanted = (name: string) => which.length === 0 || which.includes(name);
+
+console.log(`seller-finance benchmarks — ${new Date().toISOString()}, ${seconds} s per measurement`);
+if (wanted('ledger')) {
+  const dbUrl = `${base}/seller_finance_bench`;
+  await ensureDatabase(dbUrl);
+  await ensureDatabase(`${base}/yardstick`);
+  await runLedgerBench({ dbUrl, yardstickUrl: `${base}/yardstick`, seconds, callers: 8 });
+}
+for (const name of ['ingest', 'api'] as const) {
+  if (!wanted(name)) continue;
+  const path = `./${name}.js`;
+  try {
+    const mod = (await import(path)) as Record<string, () => Promise<unknown>>;
+    await mod[`run${name[0]!.toUpperCase()}${name.slice(1)}Bench`]!();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') console.log(`\n${name}: benchmark not built yet`);
+    else throw err;
+  }
+}
+process.exit(0);
