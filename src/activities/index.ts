@@ -1,9 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
-import { cashCountLines } from '../domain/manual-plans.js';
-import { money, parseMoney } from '../domain/money.js';
 import { type PostingPlan } from '../domain/posting-plan.js';
+import { type CashCountInput, postCashCount } from './cash-count.js';
 import { applyMerchantChange } from './merchants.js';
 import { type LedgerDeps, postPlan, type PostedVoucher } from './posting.js';
 import { voidVoucher, type VoidRequest } from './voids.js';
@@ -11,6 +10,7 @@ import { voidVoucher, type VoidRequest } from './voids.js';
 export type { LedgerDeps, PostedVoucher } from './posting.js';
 export type { MerchantProvisioned } from './merchants.js';
 export type { VoidRequest } from './voids.js';
+export type { CashCountInput } from './cash-count.js';
 
 /** Notified after a posting or void commits (live updates, metrics). Must not throw. */
 export interface PostingListener {
@@ -21,11 +21,6 @@ export interface ActivityDeps extends LedgerDeps {
   listener?: PostingListener;
 }
 
-export interface CashCountInput {
-  plan: Omit<PostingPlan, 'lines'>;
-  accountId: string;
-  countedBalance: string;
-}
 
 /**
  * The Temporal activities, built from their dependencies (STYLE pattern 1):
@@ -63,33 +58,13 @@ export function createActivities(deps: ActivityDeps) {
     async postVoucher(plan: PostingPlan): Promise<PostedVoucher> {
       const d = scoped();
       const v = await failuresForTemporal(() => postPlan(d, plan));
-      if (!v) throw ApplicationFailure.nonRetryable('the plan has no lines', 'VALIDATION_FAILED');
       return announce(d, v, 'posted');
     },
 
-    /** Cash count: the difference to the locked book balance goes against CASH_OVER_SHORT; null when they agree. */
+    /** Cash count: the difference to the book balance goes against CASH_OVER_SHORT; null when they agree. */
     async postCashCount(input: CashCountInput): Promise<PostedVoucher | null> {
       const d = scoped();
-      const counted = await failuresForTemporal(async () => {
-        try {
-          return parseMoney(input.countedBalance, 'countedBalance');
-        } catch (err) {
-          throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
-        }
-      });
-      const lockOnly = [
-        { account: { id: input.accountId }, direction: 'DEBIT' as const, amount: '0' },
-        { account: { code: 'CASH_OVER_SHORT' }, direction: 'CREDIT' as const, amount: '0' },
-      ];
-      const v = await failuresForTemporal(() =>
-        postPlan(d, { ...input.plan, lines: lockOnly }, {
-          linesFromLocked: (locked) => {
-            const account = locked.get(input.accountId);
-            if (!account) throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`);
-            return cashCountLines(input.accountId, money(account.balance), counted);
-          },
-        }),
-      );
+      const v = await failuresForTemporal(() => postCashCount(d, input));
       return v ? announce(d, v, 'posted') : null;
     },
 

@@ -1,21 +1,18 @@
 import { type Logger } from '../lib/logger.js';
 import { type IdGenerator } from '../lib/ids.js';
 import { type PrismaClient } from '../db/client.js';
-import { isTransientDbError, isUniqueViolation } from '../db/errors.js';
+import { describeDbError, isTransientDbError, isUniqueViolation } from '../db/errors.js';
 import {
-  type AccountUpdate,
   findVoucherBySource,
-  type LineInsert,
-  type LockedAccount,
-  lockAccounts,
-  type Tx,
+  type PostingStatementInput,
+  type PostingStatementResult,
+  runPostingStatement,
   type VoucherSummaryRow,
-  writeVoucher,
 } from '../db/ledger-sql.js';
-import { balanceSign, watchesOverdraft } from '../domain/accounts.js';
+import { watchesOverdraft } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
-import { formatMoney, money, type Money } from '../domain/money.js';
-import { accountKey, assertPostable, type PlannedLine, type PostingPlan } from '../domain/posting-plan.js';
+import { formatMoney, money } from '../domain/money.js';
+import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
 import { numberingYear, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
 
 export interface LedgerDeps {
@@ -43,228 +40,142 @@ export interface PostedVoucher {
   balances: AccountBalance[];
 }
 
-/** Hook for the posting variants that need the locked balances to decide their lines (cash counts). */
-export type LinesFromLocked = (locked: Map<string, LockedAccount>) => PlannedLine[];
-
 export interface PostOptions {
-  /** Reversals bypass the status and currency checks: voiding must always be possible. */
+  /** Posting a REVERSAL of this voucher: no status or currency checks (voiding must always be possible). */
   reversalOf?: string;
-  /** Lines computed under lock; `plan.lines` then only names the accounts to lock. */
-  linesFromLocked?: LinesFromLocked;
+  /** Post only while this account's sequence is unchanged; a refusal is reported as `STALE`. */
+  expect?: { accountId: string; postingSequence: string };
 }
 
-export const NOTHING_TO_POST = 'NOTHING_TO_POST';
+export class StalePostingError extends Error {
+  override readonly name = 'StalePostingError';
+}
 
 /**
- * Posts one voucher in one DB transaction (SPEC §5): lock the touched
- * accounts in id order, validate against what is locked, write voucher +
- * lines + balances + number in one statement, commit. A source that was
- * already posted returns the existing voucher, also when a concurrent
- * duplicate wins the race on the unique (merchant, source) index.
+ * Posts one voucher (SPEC §5) as one SQL statement — see db/ledger-sql.ts for
+ * what happens under lock. A source that was already posted returns the
+ * existing voucher, also when a concurrent duplicate wins the race on the
+ * unique (merchant, source) index.
  */
-export async function postPlan(deps: LedgerDeps, plan: PostingPlan, opts: PostOptions = {}): Promise<PostedVoucher | null> {
-  if (!opts.linesFromLocked) assertPostable(plan.lines);
+export async function postPlan(deps: LedgerDeps, plan: PostingPlan, opts: PostOptions = {}): Promise<PostedVoucher> {
+  assertPostable(plan.lines);
   const postedAt = new Date(plan.postedAt);
   if (Number.isNaN(postedAt.getTime())) throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
+  const input: PostingStatementInput = {
+    voucherId: deps.ids.nextString(),
+    merchantId: plan.merchantId,
+    prefix: voucherPrefix(plan.voucherType),
+    year: numberingYear(postedAt),
+    type: plan.voucherType,
+    sourceType: plan.sourceType,
+    sourceId: plan.sourceId,
+    eventId: plan.eventId ?? null,
+    currency: plan.currency ?? null,
+    reason: plan.reason ?? null,
+    description: plan.description,
+    postedAt,
+    createdBy: plan.createdBy,
+    metadata: plan.metadata ?? {},
+    reversalOfId: opts.reversalOf ?? null,
+    expect: opts.expect ?? null,
+    lines: plan.lines.map((l) => ({
+      id: deps.ids.nextString(),
+      accountId: 'id' in l.account ? l.account.id : null,
+      accountCode: 'code' in l.account ? l.account.code : null,
+      direction: l.direction,
+      amount: l.amount,
+      memo: l.memo ?? null,
+    })),
+  };
+  let result: PostingStatementResult;
   try {
-    return await deps.prisma.$transaction(async (tx) => {
-      const locked = await lockAccounts(tx, {
-        merchantId: plan.merchantId,
-        codes: unique(plan.lines.flatMap((l) => ('code' in l.account ? [l.account.code] : []))),
-        ids: unique(plan.lines.flatMap((l) => ('id' in l.account ? [l.account.id] : []))),
-        sourceType: plan.sourceType,
-        sourceId: plan.sourceId,
-      });
-      if (locked.existingVoucherId) return replayed(deps, tx, plan);
-      const accounts = resolveAccounts(deps, plan, locked.merchantCurrency, locked.accounts, opts);
-      const lines = opts.linesFromLocked ? opts.linesFromLocked(accounts.byId) : plan.lines;
-      if (lines.length === 0) return null;
-      if (opts.linesFromLocked) assertPostable(lines);
-      return writePosting(deps, tx, plan, postedAt, lines, accounts, opts);
-    });
+    result = await runPostingStatement(deps.prisma, input);
   } catch (err) {
-    if (err instanceof LedgerError) throw err;
     if (isUniqueViolation(err)) {
       // A concurrent duplicate committed first: answer with its voucher.
       const winner = await findVoucherBySource(deps.prisma, plan.merchantId, plan.sourceType, plan.sourceId);
-      if (winner) return replayedFrom(deps, plan, winner);
+      if (winner) return replayed(deps, plan, winner);
     }
     if (isTransientDbError(err) || isUniqueViolation(err)) {
-      throw new LedgerError('TRANSIENT_DATABASE_ERROR', `posting ${plan.sourceType}/${plan.sourceId} failed transiently: ${(err as Error).message}`);
+      throw new LedgerError('TRANSIENT_DATABASE_ERROR', `posting ${plan.sourceType}/${plan.sourceId} failed transiently (${describeDbError(err)})`);
     }
     throw err;
   }
+  return interpret(deps, plan, input, result);
 }
 
-interface ResolvedAccounts {
-  byRef: Map<string, LockedAccount>;
-  byId: Map<string, LockedAccount>;
-}
-
-function resolveAccounts(
-  deps: LedgerDeps,
-  plan: PostingPlan,
-  merchantCurrency: string | null,
-  rows: LockedAccount[],
-  opts: PostOptions,
-): ResolvedAccounts {
-  const logFields = { merchantId: plan.merchantId, sourceType: plan.sourceType, sourceId: plan.sourceId, eventId: plan.eventId };
-  if (merchantCurrency === null) {
-    deps.logger.warn(
-      { ...logFields, event: 'INVENTORY/COGS control account missing', missing: 'merchant' },
-      `merchant ${plan.merchantId} does not exist yet: control account missing, will retry`,
-    );
-    throw new LedgerError('MERCHANT_NOT_FOUND', `merchant ${plan.merchantId} does not exist yet (its CDC record may not have arrived)`, logFields);
-  }
-  if (!opts.reversalOf && plan.currency && plan.currency !== merchantCurrency) {
-    throw new LedgerError(
-      'CURRENCY_MISMATCH',
-      `event currency ${plan.currency} differs from merchant ${plan.merchantId}'s currency ${merchantCurrency}; nothing was posted`,
-      { ...logFields, currency: plan.currency, merchantCurrency },
-    );
-  }
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const byCode = new Map(rows.filter((r) => r.merchantId === plan.merchantId && !r.deleted).map((r) => [r.code, r]));
-  const byRef = new Map<string, LockedAccount>();
-  const missingCodes: string[] = [];
-  for (const { account } of plan.lines) {
-    const key = accountKey(account);
-    if (byRef.has(key)) continue;
-    if ('code' in account) {
-      const row = byCode.get(account.code);
-      if (!row) missingCodes.push(account.code);
-      else byRef.set(key, row);
-      continue;
+function interpret(deps: LedgerDeps, plan: PostingPlan, input: PostingStatementInput, r: PostingStatementResult): PostedVoucher {
+  const fields = { merchantId: plan.merchantId, sourceType: plan.sourceType, sourceId: plan.sourceId, eventId: plan.eventId };
+  switch (r.verdict) {
+    case 'OK':
+      warnOnOverdraft(deps, plan, r);
+      return {
+        voucherId: input.voucherId,
+        voucherNumber: r.voucherNumber!,
+        merchantId: plan.merchantId,
+        voucherType: plan.voucherType,
+        status: 'POSTED',
+        replayed: false,
+        balances: r.accounts.map((a) => ({ accountId: a.id, balance: formatMoney(a.balance), postingSequence: a.postingSequence })),
+      };
+    case 'REPLAY':
+      return replayed(deps, plan, { ...r.existing!, merchantId: plan.merchantId, reversedById: null, reversalOfId: null });
+    case 'MERCHANT_NOT_FOUND':
+      deps.logger.warn(
+        { ...fields, event: 'INVENTORY/COGS control account missing', missing: 'merchant' },
+        `merchant ${plan.merchantId} does not exist yet: control account missing, will retry`,
+      );
+      throw new LedgerError('MERCHANT_NOT_FOUND', `merchant ${plan.merchantId} does not exist yet (its CDC record may not have arrived)`, fields);
+    case 'CURRENCY_MISMATCH':
+      throw new LedgerError(
+        'CURRENCY_MISMATCH',
+        `event currency ${plan.currency} differs from merchant ${plan.merchantId}'s currency ${r.merchantCurrency}; nothing was posted`,
+        { ...fields, currency: plan.currency, merchantCurrency: r.merchantCurrency },
+      );
+    case 'CONTROL_ACCOUNT_MISSING': {
+      const codes = r.missingCodes.join('/');
+      deps.logger.warn(
+        { ...fields, event: 'INVENTORY/COGS control account missing', missing: codes },
+        `${codes} control account missing for merchant ${plan.merchantId}, will retry`,
+      );
+      throw new LedgerError('CONTROL_ACCOUNT_MISSING', `${codes} control account missing for merchant ${plan.merchantId}`, { ...fields, missing: codes });
     }
-    const row = byId.get(account.id);
-    if (!row || row.deleted) {
-      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${account.id} does not exist`, { ...logFields, accountId: account.id });
-    }
-    if (row.merchantId !== plan.merchantId) {
+    case 'ACCOUNT_NOT_FOUND':
+      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${r.missingIds.join(', ')} does not exist`, { ...fields, accountIds: r.missingIds });
+    case 'ACCOUNT_OF_OTHER_MERCHANT':
       throw new LedgerError(
         'ACCOUNT_OF_OTHER_MERCHANT',
-        `finance account ${account.id} does not belong to merchant ${plan.merchantId}`,
-        { ...logFields, accountId: account.id },
+        `finance account ${r.foreignIds.join(', ')} does not belong to merchant ${plan.merchantId}`,
+        { ...fields, accountIds: r.foreignIds },
       );
-    }
-    byRef.set(key, row);
+    case 'ACCOUNT_INACTIVE':
+      throw new LedgerError('ACCOUNT_INACTIVE', `finance account ${r.inactive.join('; ')}`, fields);
+    case 'STALE':
+      throw new StalePostingError(`account ${input.expect?.accountId} changed since it was read`);
   }
-  if (missingCodes.length > 0) {
-    const codes = [...new Set(missingCodes)].join('/');
+}
+
+/** SPEC §5.6: an overdraft posts, and a DEBIT-normal asset that drops below zero is reported. */
+function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatementResult): void {
+  for (const a of r.accounts) {
+    const balance = money(a.balance);
+    if (!watchesOverdraft(a.type, a.normalBalance) || !balance.isNegative() || !balance.lessThan(money(a.opening))) continue;
     deps.logger.warn(
-      { ...logFields, event: 'INVENTORY/COGS control account missing', missing: codes },
-      `${codes} control account missing for merchant ${plan.merchantId}, will retry`,
+      {
+        event: 'finance.account.went_negative',
+        merchantId: plan.merchantId,
+        accountId: a.id,
+        accountCode: a.code,
+        balance: formatMoney(balance),
+        postingSequence: a.postingSequence,
+        voucherNumber: r.voucherNumber,
+      },
+      `finance.account.went_negative: ${a.code} ${a.id} is ${formatMoney(balance)} after ${r.voucherNumber}`,
     );
-    throw new LedgerError('CONTROL_ACCOUNT_MISSING', `${codes} control account missing for merchant ${plan.merchantId}`, {
-      ...logFields,
-      missing: codes,
-    });
   }
-  if (!opts.reversalOf) {
-    for (const row of byRef.values()) {
-      if (row.status !== 'ACTIVE') {
-        throw new LedgerError('ACCOUNT_INACTIVE', `finance account ${row.id} (${row.code}) is ${row.status.toLowerCase()}`, {
-          ...logFields,
-          accountId: row.id,
-        });
-      }
-    }
-  }
-  return { byRef, byId: new Map([...byRef.values()].map((r) => [r.id, r])) };
 }
 
-async function writePosting(
-  deps: LedgerDeps,
-  tx: Tx,
-  plan: PostingPlan,
-  postedAt: Date,
-  lines: PlannedLine[],
-  accounts: ResolvedAccounts,
-  opts: PostOptions,
-): Promise<PostedVoucher> {
-  // Running balance and sequence per account, line by line: an account may appear on several lines.
-  const running = new Map<string, { row: LockedAccount; balance: Money; seq: bigint }>();
-  const lineInserts: LineInsert[] = lines.map((l, i) => {
-    const row = accounts.byRef.get(accountKey(l.account)) ?? ('id' in l.account ? accounts.byId.get(l.account.id) : undefined);
-    if (!row) throw new LedgerError('ACCOUNT_NOT_FOUND', `line ${i + 1} names an account that was not locked`);
-    const state = running.get(row.id) ?? { row, balance: money(row.balance), seq: BigInt(row.postingSequence) };
-    state.balance = state.balance.plus(money(l.amount).times(balanceSign(row.normalBalance, l.direction)));
-    state.seq += 1n;
-    running.set(row.id, state);
-    return {
-      id: deps.ids.nextString(),
-      lineNumber: i + 1,
-      accountId: row.id,
-      direction: l.direction,
-      amount: l.amount,
-      balanceAfter: state.balance.toFixed(4),
-      postingSequence: state.seq.toString(),
-      memo: l.memo ?? null,
-    };
-  });
-  const updates: AccountUpdate[] = [...running.values()].map((s) => ({
-    id: s.row.id,
-    balance: s.balance.toFixed(4),
-    postingSequence: s.seq.toString(),
-  }));
-  const voucherId = deps.ids.nextString();
-  const { voucherNumber } = await writeVoucher(
-    tx,
-    {
-      id: voucherId,
-      merchantId: plan.merchantId,
-      prefix: voucherPrefix(plan.voucherType),
-      year: numberingYear(postedAt),
-      type: plan.voucherType,
-      sourceType: plan.sourceType,
-      sourceId: plan.sourceId,
-      eventId: plan.eventId ?? null,
-      reason: plan.reason ?? null,
-      description: plan.description,
-      postedAt,
-      reversalOfId: opts.reversalOf ?? null,
-      createdBy: plan.createdBy,
-      metadata: plan.metadata ?? {},
-    },
-    lineInserts,
-    updates,
-    opts.reversalOf ?? null,
-  );
-  for (const s of running.values()) {
-    if (watchesOverdraft(s.row.type, s.row.normalBalance) && s.balance.isNegative() && s.balance.lessThan(money(s.row.balance))) {
-      deps.logger.warn(
-        {
-          event: 'finance.account.went_negative',
-          merchantId: plan.merchantId,
-          accountId: s.row.id,
-          accountCode: s.row.code,
-          balance: formatMoney(s.balance),
-          postingSequence: s.seq.toString(),
-          voucherNumber,
-          voucherId,
-        },
-        `finance.account.went_negative: ${s.row.code} ${s.row.id} is ${formatMoney(s.balance)} after ${voucherNumber}`,
-      );
-    }
-  }
-  return {
-    voucherId,
-    voucherNumber,
-    merchantId: plan.merchantId,
-    voucherType: plan.voucherType,
-    status: 'POSTED',
-    replayed: false,
-    balances: updates.map((u) => ({ accountId: u.id, balance: formatMoney(u.balance), postingSequence: u.postingSequence })),
-  };
-}
-
-async function replayed(deps: LedgerDeps, tx: Tx, plan: PostingPlan): Promise<PostedVoucher> {
-  const existing = await findVoucherBySource(tx, plan.merchantId, plan.sourceType, plan.sourceId);
-  if (!existing) throw new LedgerError('TRANSIENT_DATABASE_ERROR', 'voucher vanished while replaying');
-  return replayedFrom(deps, plan, existing);
-}
-
-function replayedFrom(deps: LedgerDeps, plan: PostingPlan, v: VoucherSummaryRow): PostedVoucher {
+function replayed(deps: LedgerDeps, plan: PostingPlan, v: Omit<VoucherSummaryRow, 'merchantId'> & { merchantId?: string }): PostedVoucher {
   deps.logger.info(
     {
       event: 'finance.voucher.idempotent_replay',
@@ -280,12 +191,10 @@ function replayedFrom(deps: LedgerDeps, plan: PostingPlan, v: VoucherSummaryRow)
   return {
     voucherId: v.id,
     voucherNumber: v.voucherNumber,
-    merchantId: v.merchantId,
+    merchantId: plan.merchantId,
     voucherType: v.type as VoucherType,
     status: v.status,
     replayed: true,
     balances: [],
   };
 }
-
-const unique = <T>(xs: T[]): T[] => [...new Set(xs)];

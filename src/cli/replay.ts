@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { type KafkaConfig } from '../config/index.js';
 import { type Out, table } from './output.js';
 
@@ -26,7 +26,7 @@ export async function runReplay(config: KafkaConfig, out: Out, opts: ReplayOptio
     out.line(`--from "${opts.from}" is not a date (use ISO 8601, e.g. 2026-11-25T00:00:00Z)`);
     return 2;
   }
-  const kafka = new Kafka({ clientId: `${config.clientId}-cli`, brokers: config.brokers, logLevel: logLevel.NOTHING, ssl: config.ssl, ...(config.sasl ? { sasl: config.sasl } : {}) });
+  const kafka = new Kafka({ clientId: `${config.clientId}-cli`, brokers: config.brokers, logLevel: logLevel.NOTHING, ssl: config.ssl, ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}) });
   const admin = kafka.admin();
   await admin.connect();
   try {

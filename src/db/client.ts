@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
@@ -17,14 +18,26 @@ export interface DbOptions {
  * runtime, one pg pool per process.
  */
 export function createPrisma(options: DbOptions): PrismaClient {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 20,
     application_name: options.applicationName ?? 'seller-finance',
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     lock_timeout: 10_000,
+    // If this process dies mid-statement, the server notices within a second and
+    // rolls the statement back instead of finishing it for nobody.
+    options: '-c client_connection_check_interval=1000',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  return new PrismaClient({ adapter });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(prisma, pool);
+  return prisma;
+}
+
+const pools = new WeakMap<PrismaClient, pg.Pool>();
+
+/** The pg pool behind a client, for saturation checks (API load shedding, readiness). */
+export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
+  return pools.get(prisma);
 }

@@ -58,3 +58,17 @@ function collectText(err: unknown, depth = 0): string {
     .filter(Boolean)
     .join(' ');
 }
+
+/** A one-line description of a database failure for logs and workflow failures (never SQL text or parameters). */
+export function describeDbError(err: unknown): string {
+  const state = sqlState(err);
+  const messages: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth += 1) {
+    const o = e as { message?: unknown; cause?: unknown; kind?: unknown };
+    if (typeof o.message === 'string' && o.message.trim() && !messages.includes(o.message.trim())) messages.push(o.message.trim());
+    else if (typeof o.kind === 'string') messages.push(o.kind);
+    e = o.cause;
+  }
+  return `${state ? `SQLSTATE ${state}: ` : ''}${messages.join(' — ').split('\n')[0] || 'unknown database error'}`;
+}

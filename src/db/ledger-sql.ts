@@ -2,93 +2,41 @@ import { Prisma } from './client.js';
 import type { AccountType, Direction } from '../domain/accounts.js';
 
 /**
- * The SQL of the posting path. Every statement takes a transaction client so
- * the posting activity can run them inside one DB transaction; each is written
- * to make as few round trips as possible (a posting is: lock, write, commit).
+ * The SQL of the posting path.
+ *
+ * A posting is ONE statement, so it is one DB transaction by construction and
+ * its row locks are held only while the statement runs (no client round trip
+ * while holding them — see shared/PERF-NOTES.md: lock hold time is what bounds
+ * a hot account and a merchant's number series). Inside it:
+ *
+ *   1. `locked`   locks every touched account FOR UPDATE in ascending id order
+ *                 (opposite-order vouchers queue instead of deadlocking) and
+ *                 reads their latest committed balance and sequence;
+ *   2. `verdict`  checks what only the database knows (merchant, currency,
+ *                 accounts found, same merchant, active, already posted);
+ *   3. only when the verdict is OK: new balances and sequences computed line
+ *                 by line with window functions, the voucher number taken from
+ *                 the counter row (the last lock taken), the voucher, its lines,
+ *                 and for a reversal the original marked VOIDED.
+ *
+ * The statement reports its verdict and what the caller needs to explain a
+ * refusal; it never raises for a business rule.
  */
-export type Tx = Prisma.TransactionClient;
+export type Db = Pick<Prisma.TransactionClient, '$queryRaw'>;
 
-export interface LockedAccount {
-  id: string;
-  merchantId: string;
-  code: string;
-  type: AccountType;
-  normalBalance: Direction;
-  status: 'ACTIVE' | 'ARCHIVED';
-  deleted: boolean;
-  balance: string;
-  postingSequence: string;
-}
+export type Verdict =
+  | 'OK'
+  | 'REPLAY'
+  | 'MERCHANT_NOT_FOUND'
+  | 'CURRENCY_MISMATCH'
+  | 'CONTROL_ACCOUNT_MISSING'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'ACCOUNT_OF_OTHER_MERCHANT'
+  | 'ACCOUNT_INACTIVE'
+  | 'STALE';
 
-export interface LockResult {
-  merchantCurrency: string | null;
-  existingVoucherId: string | null;
-  accounts: LockedAccount[];
-}
-
-interface LockRow {
-  merchant_currency: string | null;
-  existing_voucher_id: string | null;
-  id: string | null;
-  merchant_id: string | null;
-  code: string | null;
-  type: AccountType | null;
-  normal_balance: Direction | null;
-  status: 'ACTIVE' | 'ARCHIVED' | null;
-  deleted: boolean | null;
-  balance: string | null;
-  posting_sequence: string | null;
-}
-
-/**
- * Locks every account the voucher touches `FOR UPDATE` in ascending id order
- * (so two vouchers touching the same accounts in opposite order queue instead
- * of deadlocking), and reads in the same round trip the merchant's currency
- * and whether this source was already posted.
- */
-export async function lockAccounts(
-  tx: Tx,
-  args: { merchantId: string; codes: string[]; ids: string[]; sourceType: string; sourceId: string },
-): Promise<LockResult> {
-  const rows = await tx.$queryRaw<LockRow[]>`
-    WITH locked AS (
-      SELECT a.id, a.merchant_id, a.code, a.type, a.normal_balance, a.status,
-             a.deleted_at IS NOT NULL AS deleted, a.balance, a.posting_sequence
-        FROM finance."FinanceAccount" a
-       WHERE (a.merchant_id = ${args.merchantId}::bigint AND a.code = ANY(${args.codes}::text[]) AND a.deleted_at IS NULL)
-          OR a.id = ANY(${args.ids}::bigint[])
-       ORDER BY a.id
-         FOR UPDATE
-    )
-    SELECT (SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${args.merchantId}::bigint) AS merchant_currency,
-           (SELECT v.id::text FROM finance."FinanceVoucher" v
-             WHERE v.merchant_id = ${args.merchantId}::bigint AND v.source_type = ${args.sourceType}
-               AND v.source_id = ${args.sourceId}) AS existing_voucher_id,
-           l.id::text, l.merchant_id::text, l.code, l.type::text AS type, l.normal_balance::text AS normal_balance,
-           l.status::text AS status, l.deleted, l.balance::text AS balance, l.posting_sequence::text AS posting_sequence
-      FROM (SELECT 1) AS one LEFT JOIN locked l ON true`;
-  const first = rows[0];
-  return {
-    merchantCurrency: first?.merchant_currency ?? null,
-    existingVoucherId: first?.existing_voucher_id ?? null,
-    accounts: rows
-      .filter((r) => r.id !== null)
-      .map((r) => ({
-        id: r.id!,
-        merchantId: r.merchant_id!,
-        code: r.code!,
-        type: r.type!,
-        normalBalance: r.normal_balance!,
-        status: r.status!,
-        deleted: r.deleted!,
-        balance: r.balance!,
-        postingSequence: r.posting_sequence!,
-      })),
-  };
-}
-
-export interface VoucherInsert {
-  id: string;
+export interface PostingStatementInput {
+  voucherId: string;
   merchantId: string;
   prefix: string;
   year: number;
@@ -96,98 +44,177 @@ export interface VoucherInsert {
   sourceType: string;
   sourceId: string;
   eventId: string | null;
+  currency: string | null;
   reason: string | null;
   description: string | null;
   postedAt: Date;
-  reversalOfId: string | null;
   createdBy: string;
   metadata: Record<string, unknown>;
+  /** Set for a REVERSAL: skips the currency and status checks and marks this voucher VOIDED. */
+  reversalOfId: string | null;
+  /** Optimistic guard: post only if this account's sequence is still this (cash counts). */
+  expect: { accountId: string; postingSequence: string } | null;
+  lines: {
+    id: string;
+    accountId: string | null;
+    accountCode: string | null;
+    direction: Direction;
+    amount: string;
+    memo: string | null;
+  }[];
 }
 
-export interface LineInsert {
+export interface PostedAccount {
   id: string;
-  lineNumber: number;
-  accountId: string;
-  direction: Direction;
-  amount: string;
-  balanceAfter: string;
-  postingSequence: string;
-  memo: string | null;
-}
-
-export interface AccountUpdate {
-  id: string;
+  code: string;
+  type: AccountType;
+  normalBalance: Direction;
+  opening: string;
   balance: string;
   postingSequence: string;
 }
 
-/**
- * Writes the voucher, its lines and the new balances in one statement, and
- * takes the gapless number last: the counter row is the merchant-wide hot
- * spot, so its lock should be held only from here to COMMIT
- * (see PERF-NOTES: number-first halves throughput).
- * When `voidsVoucherId` is set the original is marked VOIDED in the same statement.
- */
-export async function writeVoucher(
-  tx: Tx,
-  v: VoucherInsert,
-  lines: LineInsert[],
-  accounts: AccountUpdate[],
-  voidsVoucherId: string | null = null,
-): Promise<{ voucherNumber: string }> {
-  const rows = await tx.$queryRaw<{ voucher_number: string; line_count: bigint; account_count: bigint }[]>`
-    WITH accounts AS (
+export interface PostingStatementResult {
+  verdict: Verdict;
+  merchantCurrency: string | null;
+  existing: { id: string; voucherNumber: string; type: string; status: 'POSTED' | 'VOIDED' } | null;
+  voucherNumber: string | null;
+  accounts: PostedAccount[];
+  missingCodes: string[];
+  missingIds: string[];
+  foreignIds: string[];
+  inactive: string[];
+}
+
+interface Row {
+  verdict: Verdict;
+  merchant_currency: string | null;
+  existing: PostingStatementResult['existing'];
+  voucher_number: string | null;
+  accounts: PostedAccount[] | null;
+  missing_codes: string[] | null;
+  missing_ids: string[] | null;
+  foreign_ids: string[] | null;
+  inactive: string[] | null;
+}
+
+export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
+  const codes = [...new Set(p.lines.flatMap((l) => (l.accountCode ? [l.accountCode] : [])))];
+  const ids = [...new Set(p.lines.flatMap((l) => (l.accountId ? [l.accountId] : [])))];
+  const isReversal = p.reversalOfId !== null;
+  const rows = await db.$queryRaw<Row[]>`
+    WITH merchant AS (
+      SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint
+    ), existing AS (
+      SELECT v.id::text AS id, v.voucher_number AS "voucherNumber", v.type::text AS type, v.status::text AS status
+        FROM finance."FinanceVoucher" v
+       WHERE v.merchant_id = ${p.merchantId}::bigint AND v.source_type = ${p.sourceType} AND v.source_id = ${p.sourceId}
+    ), locked AS (
+      SELECT a.id, a.merchant_id, a.code, a.type, a.normal_balance, a.status, a.deleted_at IS NOT NULL AS deleted,
+             a.balance, a.posting_sequence
+        FROM finance."FinanceAccount" a
+       WHERE ((a.merchant_id = ${p.merchantId}::bigint AND a.code = ANY(${codes}::text[]) AND a.deleted_at IS NULL)
+              OR a.id = ANY(${ids}::bigint[]))
+         AND NOT EXISTS (SELECT 1 FROM existing)
+       ORDER BY a.id
+         FOR UPDATE OF a
+    ), input AS (
+      SELECT l.n AS line_number, l.id, l.account_id, l.account_code, l.direction, l.amount, l.memo
+        FROM unnest(${p.lines.map((l) => l.id)}::bigint[], ${p.lines.map((l) => l.accountId)}::bigint[],
+                    ${p.lines.map((l) => l.accountCode)}::text[], ${p.lines.map((l) => l.direction)}::text[],
+                    ${p.lines.map((l) => l.amount)}::numeric[], ${p.lines.map((l) => l.memo)}::text[])
+             WITH ORDINALITY AS l(id, account_id, account_code, direction, amount, memo, n)
+    ), computed AS (
+      SELECT i.*, a.id AS acc, a.merchant_id AS acc_merchant, a.code AS acc_code, a.status AS acc_status, a.deleted,
+             a.posting_sequence + row_number() OVER w AS seq,
+             a.balance + sum(CASE WHEN i.direction = a.normal_balance::text THEN i.amount ELSE -i.amount END) OVER w AS balance_after
+        FROM input i
+        LEFT JOIN locked a
+          ON CASE WHEN i.account_id IS NOT NULL THEN a.id = i.account_id
+                  ELSE a.code = i.account_code AND a.merchant_id = ${p.merchantId}::bigint AND NOT a.deleted END
+      WINDOW w AS (PARTITION BY a.id ORDER BY i.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ), verdict AS (
+      SELECT CASE
+        WHEN EXISTS (SELECT 1 FROM existing) THEN 'REPLAY'
+        WHEN NOT EXISTS (SELECT 1 FROM merchant) THEN 'MERCHANT_NOT_FOUND'
+        WHEN NOT ${isReversal} AND ${p.currency}::text IS NOT NULL
+             AND ${p.currency}::text IS DISTINCT FROM (SELECT currency FROM merchant) THEN 'CURRENCY_MISMATCH'
+        WHEN EXISTS (SELECT 1 FROM computed WHERE acc IS NULL AND account_code IS NOT NULL) THEN 'CONTROL_ACCOUNT_MISSING'
+        WHEN EXISTS (SELECT 1 FROM computed WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) THEN 'ACCOUNT_NOT_FOUND'
+        WHEN EXISTS (SELECT 1 FROM computed WHERE acc_merchant <> ${p.merchantId}::bigint) THEN 'ACCOUNT_OF_OTHER_MERCHANT'
+        WHEN NOT ${isReversal} AND EXISTS (SELECT 1 FROM computed WHERE acc_status <> 'ACTIVE') THEN 'ACCOUNT_INACTIVE'
+        WHEN ${p.expect?.accountId ?? null}::bigint IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM locked WHERE id = ${p.expect?.accountId ?? null}::bigint
+                                      AND posting_sequence = ${p.expect?.postingSequence ?? null}::bigint) THEN 'STALE'
+        ELSE 'OK' END AS outcome
+    ), closing AS (
+      SELECT DISTINCT ON (acc) acc, balance_after, seq FROM computed ORDER BY acc, line_number DESC
+    ), accounts AS (
       UPDATE finance."FinanceAccount" a
-         SET balance = u.balance, posting_sequence = u.seq, updated_at = now()
-        FROM unnest(${accounts.map((a) => a.id)}::bigint[], ${accounts.map((a) => a.balance)}::numeric[],
-                    ${accounts.map((a) => a.postingSequence)}::bigint[]) AS u(id, balance, seq)
-       WHERE a.id = u.id
-      RETURNING a.id
+         SET balance = c.balance_after, posting_sequence = c.seq, updated_at = now()
+        FROM closing c, verdict
+       WHERE a.id = c.acc AND verdict.outcome = 'OK'
+      RETURNING a.id, a.code, a.type, a.normal_balance, a.balance, a.posting_sequence
     ), counter AS (
       INSERT INTO finance."VoucherNumberCounter" AS c (merchant_id, prefix, year, last_number, created_at, updated_at)
-      VALUES (${v.merchantId}::bigint, ${v.prefix}, ${v.year}::int, 1, now(), now())
+      SELECT ${p.merchantId}::bigint, ${p.prefix}, ${p.year}::int, 1, now(), now() FROM verdict WHERE outcome = 'OK'
       ON CONFLICT (merchant_id, prefix, year) DO UPDATE SET last_number = c.last_number + 1, updated_at = now()
       RETURNING last_number
     ), voucher AS (
       INSERT INTO finance."FinanceVoucher" (id, merchant_id, voucher_number, type, status, source_type, source_id,
                                           event_id, reason, description, posted_at, reversal_of_id, created_by,
                                           metadata, created_at, updated_at)
-      SELECT ${v.id}::bigint, ${v.merchantId}::bigint,
-             ${v.prefix} || '-' || ${String(v.year)} || '-' || lpad(counter.last_number::text, greatest(6, length(counter.last_number::text)), '0'),
-             ${v.type}::finance."VoucherType", 'POSTED', ${v.sourceType}, ${v.sourceId}, ${v.eventId}, ${v.reason},
-             ${v.description}, ${v.postedAt}::timestamptz, ${v.reversalOfId}::bigint, ${v.createdBy},
-             ${JSON.stringify(v.metadata)}::jsonb, now(), now()
+      SELECT ${p.voucherId}::bigint, ${p.merchantId}::bigint,
+             ${p.prefix} || '-' || ${String(p.year)} || '-' || lpad(counter.last_number::text, greatest(6, length(counter.last_number::text)), '0'),
+             ${p.type}::finance."VoucherType", 'POSTED', ${p.sourceType}, ${p.sourceId}, ${p.eventId}, ${p.reason},
+             ${p.description}, ${p.postedAt}::timestamptz, ${p.reversalOfId}::bigint, ${p.createdBy},
+             ${JSON.stringify(p.metadata)}::jsonb, now(), now()
         FROM counter
       RETURNING id, voucher_number
     ), lines AS (
       INSERT INTO finance."FinanceTransaction" (id, finance_voucher_id, line_number, merchant_id, account_id, direction,
                                               amount, balance_after, posting_sequence, memo, posted_at, created_at, updated_at)
-      SELECT l.id, voucher.id, l.line_number, ${v.merchantId}::bigint, l.account_id, l.direction::finance."Direction",
-             l.amount, l.balance_after, l.seq, l.memo, ${v.postedAt}::timestamptz, now(), now()
-        FROM voucher,
-             unnest(${lines.map((l) => l.id)}::bigint[], ${lines.map((l) => l.lineNumber)}::int[],
-                    ${lines.map((l) => l.accountId)}::bigint[], ${lines.map((l) => l.direction)}::text[],
-                    ${lines.map((l) => l.amount)}::numeric[], ${lines.map((l) => l.balanceAfter)}::numeric[],
-                    ${lines.map((l) => l.postingSequence)}::bigint[], ${lines.map((l) => l.memo)}::text[])
-               AS l(id, line_number, account_id, direction, amount, balance_after, seq, memo)
+      SELECT c.id, voucher.id, c.line_number, ${p.merchantId}::bigint, c.acc, c.direction::finance."Direction",
+             c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
+        FROM voucher, computed c
       RETURNING 1
     ), voided AS (
       UPDATE finance."FinanceVoucher" o
          SET status = 'VOIDED', reversed_by_id = voucher.id, updated_at = now()
         FROM voucher
-       WHERE o.id = ${voidsVoucherId}::bigint
+       WHERE o.id = ${p.reversalOfId}::bigint
       RETURNING o.id
     )
-    SELECT voucher.voucher_number,
+    SELECT verdict.outcome AS verdict,
+           (SELECT currency FROM merchant) AS merchant_currency,
+           (SELECT row_to_json(e) FROM existing e) AS existing,
+           (SELECT voucher_number FROM voucher) AS voucher_number,
+           (SELECT json_agg(json_build_object(
+                     'id', a.id::text, 'code', a.code, 'type', a.type, 'normalBalance', a.normal_balance,
+                     'opening', l.balance::text, 'balance', a.balance::text, 'postingSequence', a.posting_sequence::text)
+                     ORDER BY a.id)
+              FROM accounts a JOIN locked l ON l.id = a.id) AS accounts,
+           (SELECT array_agg(DISTINCT account_code) FROM computed WHERE acc IS NULL AND account_code IS NOT NULL) AS missing_codes,
+           (SELECT array_agg(DISTINCT account_id::text) FROM computed
+             WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
+           (SELECT array_agg(DISTINCT account_id::text) FROM computed WHERE acc_merchant <> ${p.merchantId}::bigint) AS foreign_ids,
+           (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
+             WHERE acc_status <> 'ACTIVE') AS inactive,
            (SELECT count(*) FROM lines) AS line_count,
-           (SELECT count(*) FROM accounts) AS account_count
-      FROM voucher`;
-  const row = rows[0];
-  if (!row || Number(row.line_count) !== lines.length || Number(row.account_count) !== accounts.length) {
-    // Unreachable while the accounts stay locked; refuse to commit a partial voucher if it ever happens.
-    throw new Error(`voucher ${v.id} wrote ${row?.line_count ?? 0}/${lines.length} lines, ${row?.account_count ?? 0}/${accounts.length} accounts`);
-  }
-  return { voucherNumber: row.voucher_number };
+           (SELECT count(*) FROM voided) AS voided_count
+      FROM verdict`;
+  const row = rows[0]!;
+  return {
+    verdict: row.verdict,
+    merchantCurrency: row.merchant_currency,
+    existing: row.existing,
+    voucherNumber: row.voucher_number,
+    accounts: row.accounts ?? [],
+    missingCodes: row.missing_codes ?? [],
+    missingIds: row.missing_ids ?? [],
+    foreignIds: row.foreign_ids ?? [],
+    inactive: row.inactive ?? [],
+  };
 }
 
 export interface VoucherSummaryRow {
@@ -203,15 +230,14 @@ export interface VoucherSummaryRow {
 const summaryColumns = Prisma.sql`id::text AS id, merchant_id::text AS "merchantId", voucher_number AS "voucherNumber",
   type::text AS type, status::text AS status, reversed_by_id::text AS "reversedById", reversal_of_id::text AS "reversalOfId"`;
 
-export async function findVoucherSummary(tx: Tx, id: string, opts: { forUpdate?: boolean } = {}) {
-  const rows = await tx.$queryRaw<VoucherSummaryRow[]>`
-    SELECT ${summaryColumns} FROM finance."FinanceVoucher"
-     WHERE id = ${id}::bigint AND deleted_at IS NULL ${opts.forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+export async function findVoucherSummary(db: Db, id: string) {
+  const rows = await db.$queryRaw<VoucherSummaryRow[]>`
+    SELECT ${summaryColumns} FROM finance."FinanceVoucher" WHERE id = ${id}::bigint AND deleted_at IS NULL`;
   return rows[0] ?? null;
 }
 
-export async function findVoucherBySource(tx: Tx, merchantId: string, sourceType: string, sourceId: string) {
-  const rows = await tx.$queryRaw<VoucherSummaryRow[]>`
+export async function findVoucherBySource(db: Db, merchantId: string, sourceType: string, sourceId: string) {
+  const rows = await db.$queryRaw<VoucherSummaryRow[]>`
     SELECT ${summaryColumns} FROM finance."FinanceVoucher"
      WHERE merchant_id = ${merchantId}::bigint AND source_type = ${sourceType} AND source_id = ${sourceId}`;
   return rows[0] ?? null;
@@ -224,10 +250,19 @@ export interface VoucherLineRow {
   memo: string | null;
 }
 
-export async function findVoucherLines(tx: Tx, voucherId: string): Promise<VoucherLineRow[]> {
-  return tx.$queryRaw<VoucherLineRow[]>`
+export async function findVoucherLines(db: Db, voucherId: string): Promise<VoucherLineRow[]> {
+  return db.$queryRaw<VoucherLineRow[]>`
     SELECT account_id::text AS "accountId", direction::text AS direction, amount::text AS amount, memo
       FROM finance."FinanceTransaction"
      WHERE finance_voucher_id = ${voucherId}::bigint AND deleted_at IS NULL
      ORDER BY line_number`;
+}
+
+/** An account as seen without a lock: for decisions re-checked under lock (cash counts). */
+export async function findAccount(db: Db, id: string) {
+  const rows = await db.$queryRaw<{ id: string; merchantId: string; balance: string; postingSequence: string; deleted: boolean }[]>`
+    SELECT id::text, merchant_id::text AS "merchantId", balance::text, posting_sequence::text AS "postingSequence",
+           deleted_at IS NOT NULL AS deleted
+      FROM finance."FinanceAccount" WHERE id = ${id}::bigint`;
+  return rows[0] ?? null;
 }

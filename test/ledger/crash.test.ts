@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrismaClient } from '../../src/db/client.js';
 import { verifyLedger } from '../../src/db/verify.js';
@@ -19,26 +20,27 @@ afterAll(async () => {
   await prisma.$disconnect();
 });
 
-/** Runs the posting child; in crash mode `written` resolves when it is about to COMMIT. */
-function runChild(plan: PostingPlan, mode: 'crash' | 'commit') {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(plan), mode], {
+function runChild(plan: PostingPlan) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(plan)], {
     env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines: string[] = [];
-  const written = new Promise<void>((resolve, reject) => {
-    proc.stdout.on('data', (chunk: Buffer) => {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      if (lines.includes('WRITTEN')) resolve();
-    });
-    proc.on('exit', (code, signal) =>
-      lines.includes('WRITTEN') || mode === 'commit' ? resolve() : reject(new Error(`child exited ${code ?? signal}: ${lines.join('|')}`)),
-    );
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal, out })),
   );
-  return { proc, lines, written, exited };
+  return { proc, exited };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('a posting process killed mid-transaction', () => {
@@ -68,28 +70,50 @@ describe('a posting process killed mid-transaction', () => {
     });
     const before = await snapshot();
 
-    const crashing = runChild(plan, 'crash');
-    await crashing.written; // the write statement ran; COMMIT is next
+    // Hold the lock of the later of the two accounts (locks are taken in id order), so the
+    // posting transaction locks the first, then waits: it is killed in the middle.
+    const [, later] = [m.accounts.BANK!, m.accounts.RECEIVABLE!].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const blocker = new pg.Client({ connectionString: testEnv.dbUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM finance."FinanceAccount" WHERE id = $1 FOR UPDATE', [later]);
+
+    // pg_stat_activity is a snapshot inside a transaction: watch from another session.
+    const watcher = new pg.Client({ connectionString: testEnv.dbUrl });
+    await watcher.connect();
+    const crashing = runChild(plan);
+    const victim = await until('the posting transaction to wait for the row lock', async () => {
+      const { rows } = await watcher.query<{ pid: number; xid: string | null }>(
+        `SELECT pid, backend_xid::text AS xid FROM pg_stat_activity
+          WHERE application_name = 'sf-crash-child' AND wait_event_type = 'Lock'`,
+      );
+      return rows[0];
+    });
+    expect(victim.xid, 'the posting transaction already holds a row lock (it has an xid)').not.toBeNull();
     crashing.proc.kill('SIGKILL');
     expect((await crashing.exited).signal).toBe('SIGKILL');
-
-    // The server notices the dead connection and rolls back; the row locks are released.
+    // The server notices the lost client (client_connection_check_interval) and aborts its transaction.
+    await until('the killed backend to end', async () => {
+      const { rowCount } = await watcher.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [victim.pid]);
+      return rowCount === 0 ? true : undefined;
+    });
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    await watcher.end();
     expect(await snapshot()).toEqual(before);
 
-    const retry = runChild(plan, 'commit');
-    expect((await retry.exited).code).toBe(0);
-    const posted = JSON.parse(retry.lines.find((l) => l.startsWith('POSTED '))!.slice(7)) as { voucherNumber: string; replayed: boolean };
-    expect(posted).toMatchObject({ voucherNumber: 'RC-2026-000001', replayed: false });
-
+    const retry = await runChild(plan).exited;
+    expect(retry.code).toBe(0);
+    expect(retry.out).toContain('"voucherNumber":"RC-2026-000001"');
+    expect(retry.out).toContain('"replayed":false');
     const after = await snapshot();
     expect([after.vouchers, after.lines, after.counters]).toEqual([1, 2, 1]);
     expect(after.accounts.filter((a) => a.startsWith('BANK:') || a.startsWith('RECEIVABLE:')).sort()).toEqual([
       'BANK:250.00:1',
       'RECEIVABLE:-250.00:1',
     ]);
-    const again = runChild(plan, 'commit');
-    expect((await again.exited).code).toBe(0);
-    expect(again.lines.find((l) => l.startsWith('POSTED '))).toContain('"replayed":true');
+    const again = await runChild(plan).exited;
+    expect(again.out).toContain('"replayed":true');
     expect((await verifyLedger(prisma, { merchantId: m.merchantId })).flatMap((r) => r.violations)).toEqual([]);
   });
 });

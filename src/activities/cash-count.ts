@@ -1,0 +1,42 @@
+import { findAccount } from '../db/ledger-sql.js';
+import { LedgerError } from '../domain/errors.js';
+import { cashCountLines } from '../domain/manual-plans.js';
+import { money, parseMoney } from '../domain/money.js';
+import { type PostingPlan } from '../domain/posting-plan.js';
+import { type LedgerDeps, postPlan, type PostedVoucher, StalePostingError } from './posting.js';
+
+export interface CashCountInput {
+  plan: Omit<PostingPlan, 'lines'>;
+  accountId: string;
+  countedBalance: string;
+}
+
+const ATTEMPTS = 5;
+
+/**
+ * A cash count posts the difference between the counted and the book balance
+ * against CASH_OVER_SHORT (nothing when they agree). The difference is
+ * computed from a read of the account and posted only if the account has not
+ * moved since (its sequence is checked under lock); if it moved, read again.
+ */
+export async function postCashCount(deps: LedgerDeps, input: CashCountInput): Promise<PostedVoucher | null> {
+  let counted;
+  try {
+    counted = parseMoney(input.countedBalance, 'countedBalance');
+  } catch (err) {
+    throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    const account = await findAccount(deps.prisma, input.accountId);
+    if (!account || account.deleted || account.merchantId !== input.plan.merchantId) {
+      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`, { accountId: input.accountId });
+    }
+    const lines = cashCountLines(input.accountId, money(account.balance), counted);
+    if (lines.length === 0) return null;
+    try {
+      return await postPlan(deps, { ...input.plan, lines }, { expect: { accountId: account.id, postingSequence: account.postingSequence } });
+    } catch (err) {
+      if (!(err instanceof StalePostingError) || attempt >= ATTEMPTS) throw err;
+    }
+  }
+}
