@@ -71,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
       }
       default: {
         const { runGrantCommand } = await import('./grants.js');
-        return await runGrantCommand(command as 'grant' | 'revoke', { prisma, redisUrl: parseRedisConfig(env).url }, stdout, values);
+        const redis = parseRedisConfig(env);
+        return await runGrantCommand(command as 'grant' | 'revoke', { prisma, redisUrl: redis.url, keyPrefix: redis.keyPrefix }, stdout, values);
       }
     }
   } finally {
