@@ -10,7 +10,7 @@ COPY package.json package-lock.json ./
 # postinstall `prisma generate` needs the schema, which is copied below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
-RUN npx prisma generate && npm run build
+RUN npm run postinstall && npm run build
 
 # ---- prod-deps: runtime dependencies only
 FROM node:20-bookworm-slim AS prod-deps
