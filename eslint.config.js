@@ -4,9 +4,34 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [
-  'assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'fs/promises',
-  'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers',
-  'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'fs/promises',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
 ];
 
 export default tseslint.config(
@@ -31,17 +56,31 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins.' })),
-            ...nodeBuiltins.map((name) => ({ name: `node:${name}`, message: 'Workflows must be deterministic: no Node built-ins.' })),
+            ...nodeBuiltins.map((name) => ({
+              name,
+              message: 'Workflows must be deterministic: no Node built-ins.',
+            })),
+            ...nodeBuiltins.map((name) => ({
+              name: `node:${name}`,
+              message: 'Workflows must be deterministic: no Node built-ins.',
+            })),
             { name: '@temporalio/client', message: 'Workflows use @temporalio/workflow only.' },
             { name: '@temporalio/worker', message: 'Workflows use @temporalio/workflow only.' },
           ],
           patterns: [
-            { group: ['**/activities/*', '**/db/*', '**/generated/**', 'kafkajs', 'ioredis', 'pg', 'fastify'], allowTypeImports: true, message: 'Workflows import activity *types* only and no I/O libraries.' },
+            {
+              group: ['**/activities/*', '**/db/*', '**/generated/**', 'kafkajs', 'ioredis', 'pg', 'fastify'],
+              allowTypeImports: true,
+              message: 'Workflows import activity *types* only and no I/O libraries.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Not deterministic.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+        { name: 'setInterval', message: 'Not deterministic.' },
+      ],
     },
   },
 );

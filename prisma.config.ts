@@ -8,6 +8,7 @@ export default defineConfig({
   datasource: {
     url: process.env.APP_ENV_DB_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/seller_finance',
     shadowDatabaseUrl:
-      process.env.APP_ENV_SHADOW_DB_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/seller_finance_shadow',
+      process.env.APP_ENV_SHADOW_DB_URL ??
+      'postgresql://postgres:postgres@127.0.0.1:5432/seller_finance_shadow',
   },
 });

@@ -47,8 +47,18 @@ export async function runLedgerBench(opts: LedgerBenchOptions) {
     const plan = planner(scenario, merchants, run);
     const m = summarize(await closedLoop(opts.callers, opts.seconds, (c, i) => postPlan(deps, plan(c, i))));
     const ratio = yardstick ? m.perSecond / yardstick : Number.NaN;
-    rows.push([scenario, fmt(m.perSecond), fmt(m.p50, 1), fmt(m.p99, 1), String(m.errors), yardstick ? fmt(yardstick) : 'n/a', fmt(ratio, 2)]);
-    console.log(`  ${scenario.padEnd(13)} ${fmt(m.perSecond).padStart(6)} vouchers/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  errors ${m.errors}  yardstick ${yardstick ? fmt(yardstick) : 'n/a'}/s  ratio ${fmt(ratio, 2)}`);
+    rows.push([
+      scenario,
+      fmt(m.perSecond),
+      fmt(m.p50, 1),
+      fmt(m.p99, 1),
+      String(m.errors),
+      yardstick ? fmt(yardstick) : 'n/a',
+      fmt(ratio, 2),
+    ]);
+    console.log(
+      `  ${scenario.padEnd(13)} ${fmt(m.perSecond).padStart(6)} vouchers/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  errors ${m.errors}  yardstick ${yardstick ? fmt(yardstick) : 'n/a'}/s  ratio ${fmt(ratio, 2)}`,
+    );
   }
   await prisma.$disconnect();
   return rows;
@@ -59,19 +69,39 @@ interface BenchMerchant {
   accounts: string[];
 }
 
-async function createMerchants(prisma: PrismaClient, deps: Parameters<typeof applyMerchantChange>[0], n: number, run: string): Promise<BenchMerchant[]> {
+async function createMerchants(
+  prisma: PrismaClient,
+  deps: Parameters<typeof applyMerchantChange>[0],
+  n: number,
+  run: string,
+): Promise<BenchMerchant[]> {
   const base = BigInt(Date.now()) * 1000n;
   const merchants: BenchMerchant[] = [];
   for (let i = 0; i < n; i += 1) {
     const id = (base + BigInt(i)).toString();
-    await applyMerchantChange(deps, { op: 'c', position: '1', merchant: { id, name: `bench ${run} ${i}`, currency: 'USD', status: 'ACTIVE' } });
+    await applyMerchantChange(deps, {
+      op: 'c',
+      position: '1',
+      merchant: { id, name: `bench ${run} ${i}`, currency: 'USD', status: 'ACTIVE' },
+    });
     // 20 accounts per merchant: the 11 defaults and 9 more, all DEBIT-normal assets or defaults.
     for (let k = 0; k < 9; k += 1) {
       await prisma.financeAccount.create({
-        data: { id: deps.ids.next(), merchantId: BigInt(id), code: `BENCH_${k}`, name: `Bench ${k}`, type: 'ASSET', normalBalance: 'DEBIT' },
+        data: {
+          id: deps.ids.next(),
+          merchantId: BigInt(id),
+          code: `BENCH_${k}`,
+          name: `Bench ${k}`,
+          type: 'ASSET',
+          normalBalance: 'DEBIT',
+        },
       });
     }
-    const accounts = await prisma.financeAccount.findMany({ where: { merchantId: BigInt(id) }, select: { id: true }, orderBy: { id: 'asc' } });
+    const accounts = await prisma.financeAccount.findMany({
+      where: { merchantId: BigInt(id) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
     merchants.push({ id, accounts: accounts.map((a) => a.id.toString()) });
   }
   return merchants;
@@ -81,11 +111,13 @@ function planner(scenario: Scenario, merchants: BenchMerchant[], run: string) {
   let seq = 0;
   return (caller: number, i: number): PostingPlan => {
     seq += 1;
-    const merchant = scenario === 'spread' ? merchants[Math.floor(Math.random() * merchants.length)]! : merchants[0]!;
+    const merchant =
+      scenario === 'spread' ? merchants[Math.floor(Math.random() * merchants.length)]! : merchants[0]!;
     const pick = () => merchant.accounts[Math.floor(Math.random() * merchant.accounts.length)]!;
     const debit = scenario === 'hot-account' ? merchant.accounts[0]! : pick();
     let credit = pick();
-    if (credit === debit) credit = merchant.accounts[(merchant.accounts.indexOf(debit) + 1) % merchant.accounts.length]!;
+    if (credit === debit)
+      credit = merchant.accounts[(merchant.accounts.indexOf(debit) + 1) % merchant.accounts.length]!;
     return {
       merchantId: merchant.id,
       voucherType: 'TRANSFER',
@@ -106,14 +138,18 @@ function planner(scenario: Scenario, merchants: BenchMerchant[], run: string) {
 function runYardstick(url: string, file: string, clients: number, seconds: number): number | null {
   const dir = fileURLToPath(new URL('../../shared/yardstick/', import.meta.url));
   const pgbench = ['pgbench', ...['15', '16', '17'].map((v) => `/usr/lib/postgresql/${v}/bin/pgbench`)].find(
-    (p) => p === 'pgbench' ? hasCommand('pgbench') : existsSync(p),
+    (p) => (p === 'pgbench' ? hasCommand('pgbench') : existsSync(p)),
   );
   if (!existsSync(`${dir}${file}.sql`) || !pgbench) return null;
   execFileSync('psql', ['-q', url, '-f', `${dir}schema.sql`], { stdio: 'ignore' });
-  const out = execFileSync(pgbench, ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', `${dir}${file}.sql`, url], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    pgbench,
+    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', `${dir}${file}.sql`, url],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const tps = /tps = ([0-9.]+)/.exec(out)?.[1];
   return tps ? Number(tps) : null;
 }

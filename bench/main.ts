@@ -24,7 +24,8 @@ for (const name of ['ingest', 'api'] as const) {
     const mod = (await import(path)) as Record<string, () => Promise<unknown>>;
     await mod[`run${name[0]!.toUpperCase()}${name.slice(1)}Bench`]!();
   } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') console.log(`\n${name}: benchmark not built yet`);
+    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
+      console.log(`\n${name}: benchmark not built yet`);
     else throw err;
   }
 }

@@ -25,7 +25,11 @@ export function summarize(m: Measurement) {
 export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 /** Runs `callers` loops of `op` for `seconds`, recording each call's latency. */
-export async function closedLoop(callers: number, seconds: number, op: (caller: number, i: number) => Promise<unknown>): Promise<Measurement> {
+export async function closedLoop(
+  callers: number,
+  seconds: number,
+  op: (caller: number, i: number) => Promise<unknown>,
+): Promise<Measurement> {
   const latenciesMs: number[] = [];
   let count = 0;
   let errors = 0;

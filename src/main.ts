@@ -9,7 +9,9 @@ import { type RoleContext, type RunningRole } from './roles/types.js';
  * the database migrations and exits (the pre-rollout job).
  */
 async function main(): Promise<void> {
-  const cliMode = process.argv.includes('--run-mode') ? process.argv[process.argv.indexOf('--run-mode') + 1] : undefined;
+  const cliMode = process.argv.includes('--run-mode')
+    ? process.argv[process.argv.indexOf('--run-mode') + 1]
+    : undefined;
   let config;
   try {
     config = loadConfig(process.env, cliMode);
@@ -24,8 +26,14 @@ async function main(): Promise<void> {
   const ctx: RoleContext = { config, logger };
 
   if (config.runMode === 'migrate' || config.nodeEnv === 'development') {
-    const result = await applyMigrations({ databaseUrl: config.db!.url, log: (msg, fields) => logger.info(fields ?? {}, msg) });
-    logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, 'database migrations up to date');
+    const result = await applyMigrations({
+      databaseUrl: config.db!.url,
+      log: (msg, fields) => logger.info(fields ?? {}, msg),
+    });
+    logger.info(
+      { applied: result.applied, alreadyApplied: result.alreadyApplied },
+      'database migrations up to date',
+    );
     if (config.runMode === 'migrate') return;
   }
 

@@ -29,12 +29,18 @@ export async function postCashCount(deps: LedgerDeps, input: CashCountInput): Pr
   for (let attempt = 1; ; attempt += 1) {
     const account = await findAccount(deps.prisma, input.accountId);
     if (!account || account.deleted || account.merchantId !== input.plan.merchantId) {
-      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`, { accountId: input.accountId });
+      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`, {
+        accountId: input.accountId,
+      });
     }
     const lines = cashCountLines(input.accountId, money(account.balance), counted);
     if (lines.length === 0) return null;
     try {
-      return await postPlan(deps, { ...input.plan, lines }, { expect: { accountId: account.id, postingSequence: account.postingSequence } });
+      return await postPlan(
+        deps,
+        { ...input.plan, lines },
+        { expect: { accountId: account.id, postingSequence: account.postingSequence } },
+      );
     } catch (err) {
       if (!(err instanceof StalePostingError) || attempt >= ATTEMPTS) throw err;
     }

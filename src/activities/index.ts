@@ -21,7 +21,6 @@ export interface ActivityDeps extends LedgerDeps {
   listener?: PostingListener;
 }
 
-
 /**
  * The Temporal activities, built from their dependencies (STYLE pattern 1):
  * workflows import only `ReturnType<typeof createActivities>`.

@@ -57,10 +57,15 @@ export class StalePostingError extends Error {
  * existing voucher, also when a concurrent duplicate wins the race on the
  * unique (merchant, source) index.
  */
-export async function postPlan(deps: LedgerDeps, plan: PostingPlan, opts: PostOptions = {}): Promise<PostedVoucher> {
+export async function postPlan(
+  deps: LedgerDeps,
+  plan: PostingPlan,
+  opts: PostOptions = {},
+): Promise<PostedVoucher> {
   assertPostable(plan.lines);
   const postedAt = new Date(plan.postedAt);
-  if (Number.isNaN(postedAt.getTime())) throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
+  if (Number.isNaN(postedAt.getTime()))
+    throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
   const input: PostingStatementInput = {
     voucherId: deps.ids.nextString(),
     merchantId: plan.merchantId,
@@ -97,15 +102,28 @@ export async function postPlan(deps: LedgerDeps, plan: PostingPlan, opts: PostOp
       if (winner) return replayed(deps, plan, winner);
     }
     if (isTransientDbError(err) || isUniqueViolation(err)) {
-      throw new LedgerError('TRANSIENT_DATABASE_ERROR', `posting ${plan.sourceType}/${plan.sourceId} failed transiently (${describeDbError(err)})`);
+      throw new LedgerError(
+        'TRANSIENT_DATABASE_ERROR',
+        `posting ${plan.sourceType}/${plan.sourceId} failed transiently (${describeDbError(err)})`,
+      );
     }
     throw err;
   }
   return interpret(deps, plan, input, result);
 }
 
-function interpret(deps: LedgerDeps, plan: PostingPlan, input: PostingStatementInput, r: PostingStatementResult): PostedVoucher {
-  const fields = { merchantId: plan.merchantId, sourceType: plan.sourceType, sourceId: plan.sourceId, eventId: plan.eventId };
+function interpret(
+  deps: LedgerDeps,
+  plan: PostingPlan,
+  input: PostingStatementInput,
+  r: PostingStatementResult,
+): PostedVoucher {
+  const fields = {
+    merchantId: plan.merchantId,
+    sourceType: plan.sourceType,
+    sourceId: plan.sourceId,
+    eventId: plan.eventId,
+  };
   switch (r.verdict) {
     case 'OK':
       warnOnOverdraft(deps, plan, r);
@@ -116,16 +134,29 @@ function interpret(deps: LedgerDeps, plan: PostingPlan, input: PostingStatementI
         voucherType: plan.voucherType,
         status: 'POSTED',
         replayed: false,
-        balances: r.accounts.map((a) => ({ accountId: a.id, balance: formatMoney(a.balance), postingSequence: a.postingSequence })),
+        balances: r.accounts.map((a) => ({
+          accountId: a.id,
+          balance: formatMoney(a.balance),
+          postingSequence: a.postingSequence,
+        })),
       };
     case 'REPLAY':
-      return replayed(deps, plan, { ...r.existing!, merchantId: plan.merchantId, reversedById: null, reversalOfId: null });
+      return replayed(deps, plan, {
+        ...r.existing!,
+        merchantId: plan.merchantId,
+        reversedById: null,
+        reversalOfId: null,
+      });
     case 'MERCHANT_NOT_FOUND':
       deps.logger.warn(
         { ...fields, event: 'INVENTORY/COGS control account missing', missing: 'merchant' },
         `merchant ${plan.merchantId} does not exist yet: control account missing, will retry`,
       );
-      throw new LedgerError('MERCHANT_NOT_FOUND', `merchant ${plan.merchantId} does not exist yet (its CDC record may not have arrived)`, fields);
+      throw new LedgerError(
+        'MERCHANT_NOT_FOUND',
+        `merchant ${plan.merchantId} does not exist yet (its CDC record may not have arrived)`,
+        fields,
+      );
     case 'CURRENCY_MISMATCH':
       throw new LedgerError(
         'CURRENCY_MISMATCH',
@@ -138,10 +169,18 @@ function interpret(deps: LedgerDeps, plan: PostingPlan, input: PostingStatementI
         { ...fields, event: 'INVENTORY/COGS control account missing', missing: codes },
         `${codes} control account missing for merchant ${plan.merchantId}, will retry`,
       );
-      throw new LedgerError('CONTROL_ACCOUNT_MISSING', `${codes} control account missing for merchant ${plan.merchantId}`, { ...fields, missing: codes });
+      throw new LedgerError(
+        'CONTROL_ACCOUNT_MISSING',
+        `${codes} control account missing for merchant ${plan.merchantId}`,
+        { ...fields, missing: codes },
+      );
     }
     case 'ACCOUNT_NOT_FOUND':
-      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${r.missingIds.join(', ')} does not exist`, { ...fields, accountIds: r.missingIds });
+      throw new LedgerError(
+        'ACCOUNT_NOT_FOUND',
+        `finance account ${r.missingIds.join(', ')} does not exist`,
+        { ...fields, accountIds: r.missingIds },
+      );
     case 'ACCOUNT_OF_OTHER_MERCHANT':
       throw new LedgerError(
         'ACCOUNT_OF_OTHER_MERCHANT',
@@ -159,7 +198,12 @@ function interpret(deps: LedgerDeps, plan: PostingPlan, input: PostingStatementI
 function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatementResult): void {
   for (const a of r.accounts) {
     const balance = money(a.balance);
-    if (!watchesOverdraft(a.type, a.normalBalance) || !balance.isNegative() || !balance.lessThan(money(a.opening))) continue;
+    if (
+      !watchesOverdraft(a.type, a.normalBalance) ||
+      !balance.isNegative() ||
+      !balance.lessThan(money(a.opening))
+    )
+      continue;
     deps.logger.warn(
       {
         event: 'finance.account.went_negative',
@@ -175,7 +219,11 @@ function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatemen
   }
 }
 
-function replayed(deps: LedgerDeps, plan: PostingPlan, v: Omit<VoucherSummaryRow, 'merchantId'> & { merchantId?: string }): PostedVoucher {
+function replayed(
+  deps: LedgerDeps,
+  plan: PostingPlan,
+  v: Omit<VoucherSummaryRow, 'merchantId'> & { merchantId?: string },
+): PostedVoucher {
   deps.logger.info(
     {
       event: 'finance.voucher.idempotent_replay',

@@ -24,7 +24,9 @@ export const REVERSAL_SOURCE_TYPE = 'reversal';
 export async function voidVoucher(deps: LedgerDeps, req: VoidRequest): Promise<PostedVoucher> {
   const original = await findVoucherSummary(deps.prisma, req.voucherId);
   if (!original || (req.merchantId && original.merchantId !== req.merchantId)) {
-    throw new LedgerError('VOUCHER_NOT_FOUND', `voucher ${req.voucherId} does not exist`, { voucherId: req.voucherId });
+    throw new LedgerError('VOUCHER_NOT_FOUND', `voucher ${req.voucherId} does not exist`, {
+      voucherId: req.voucherId,
+    });
   }
   const rule = voidability(original.type as VoucherType);
   if (!rule.voidable) {

@@ -13,19 +13,27 @@ export async function runGrantCommand(
   const redis = new Redis(deps.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   try {
     await redis.connect();
-    const input = { user: args.user, role: args.role, merchant: args.merchant } as Parameters<typeof grant>[1];
+    const input = { user: args.user, role: args.role, merchant: args.merchant } as Parameters<
+      typeof grant
+    >[1];
     const who = `${args.user} as ${args.role} on merchant ${args.merchant}`;
     if (command === 'grant') {
       const { created } = await grant({ prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix }, input);
       out.line(created ? `Granted ${who}.` : `${who} was already granted; nothing changed.`);
     } else {
       const { revoked } = await revoke({ prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix }, input);
-      out.line(revoked ? `Revoked ${who}; every API replica drops it on its next request.` : `${who} was not granted; nothing changed.`);
+      out.line(
+        revoked
+          ? `Revoked ${who}; every API replica drops it on its next request.`
+          : `${who} was not granted; nothing changed.`,
+      );
     }
     return 0;
   } catch (err) {
     if (err instanceof InvalidGrantError) {
-      out.line(`${err.message}\nUsage: npm run finance -- ${command} --user <jwt sub> --role <viewer|accountant|admin> --merchant <id|*>`);
+      out.line(
+        `${err.message}\nUsage: npm run finance -- ${command} --user <jwt sub> --role <viewer|accountant|admin> --merchant <id|*>`,
+      );
       return 2;
     }
     throw err;

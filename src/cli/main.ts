@@ -18,8 +18,10 @@ Commands:
 
 Configuration comes from the environment (APP_ENV_DB_URL, APP_ENV_REDIS_URL, APP_ENV_KAFKA_BROKERS, …).
 Run \`npm run finance -- <command> --help\` for one command.`,
-  grant: 'Usage: npm run finance -- grant --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
-  revoke: 'Usage: npm run finance -- revoke --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
+  grant:
+    'Usage: npm run finance -- grant --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
+  revoke:
+    'Usage: npm run finance -- revoke --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
   verify: `Usage: npm run finance -- verify [--merchant <id>]
 Checks SPEC §5 in SQL: balanced vouchers, positive amounts, lines on the voucher's merchant, balance = sum of lines,
 gapless line sequences and balance_after, unique sources, gapless voucher numbers, mirrored voids.
@@ -52,9 +54,17 @@ async function main(argv: string[]): Promise<number> {
   const env = process.env;
   if (command === 'replay') {
     const { runReplay } = await import('./replay.js');
-    return runReplay(parseKafkaConfig(env), stdout, { from: values.from, topics: values.topic, yes: values.yes ?? false });
+    return runReplay(parseKafkaConfig(env), stdout, {
+      from: values.from,
+      topics: values.topic,
+      yes: values.yes ?? false,
+    });
   }
-  const prisma = createPrisma({ url: parseDbConfig(env).url, poolSize: 2, applicationName: 'seller-finance-cli' });
+  const prisma = createPrisma({
+    url: parseDbConfig(env).url,
+    poolSize: 2,
+    applicationName: 'seller-finance-cli',
+  });
   try {
     switch (command) {
       case 'verify': {
@@ -72,7 +82,12 @@ async function main(argv: string[]): Promise<number> {
       default: {
         const { runGrantCommand } = await import('./grants.js');
         const redis = parseRedisConfig(env);
-        return await runGrantCommand(command as 'grant' | 'revoke', { prisma, redisUrl: redis.url, keyPrefix: redis.keyPrefix }, stdout, values);
+        return await runGrantCommand(
+          command as 'grant' | 'revoke',
+          { prisma, redisUrl: redis.url, keyPrefix: redis.keyPrefix },
+          stdout,
+          values,
+        );
       }
     }
   } finally {

@@ -20,20 +20,30 @@ export interface ReplayOptions {
  * the ingest role first.
  */
 export async function runReplay(config: KafkaConfig, out: Out, opts: ReplayOptions): Promise<number> {
-  const topics = opts.topics?.length ? opts.topics : [config.topics.sale, config.topics.inventory, config.topics.merchantCdc];
+  const topics = opts.topics?.length
+    ? opts.topics
+    : [config.topics.sale, config.topics.inventory, config.topics.merchantCdc];
   const at = opts.from ? new Date(opts.from) : undefined;
   if (at && Number.isNaN(at.getTime())) {
     out.line(`--from "${opts.from}" is not a date (use ISO 8601, e.g. 2026-11-25T00:00:00Z)`);
     return 2;
   }
-  const kafka = new Kafka({ clientId: `${config.clientId}-cli`, brokers: config.brokers, logLevel: logLevel.NOTHING, ssl: config.ssl, ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}) });
+  const kafka = new Kafka({
+    clientId: `${config.clientId}-cli`,
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+    ssl: config.ssl,
+    ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}),
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
     const { groups } = await admin.describeGroups([config.groupId]);
     const state = groups[0]?.state ?? 'Dead';
     if (!['Empty', 'Dead'].includes(state)) {
-      out.line(`Consumer group ${config.groupId} is ${state} with ${groups[0]?.members.length ?? 0} member(s): stop the ingest role first (Kafka refuses to move a live group's offsets).`);
+      out.line(
+        `Consumer group ${config.groupId} is ${state} with ${groups[0]?.members.length ?? 0} member(s): stop the ingest role first (Kafka refuses to move a live group's offsets).`,
+      );
       return 1;
     }
     const rows: string[][] = [['topic', 'partition', 'committed', 'rewind to', 'messages to re-read']];
@@ -48,7 +58,13 @@ export async function runReplay(config: KafkaConfig, out: Out, opts: ReplayOptio
         const current = committed?.partitions.find((p) => p.partition === t.partition)?.offset ?? '-1';
         const high = ends.find((e) => e.partition === t.partition)?.high ?? t.offset;
         const from = current === '-1' ? high : current;
-        rows.push([topic, String(t.partition), current === '-1' ? '(none)' : current, t.offset, String(Math.max(0, Number(BigInt(from) - BigInt(t.offset))))]);
+        rows.push([
+          topic,
+          String(t.partition),
+          current === '-1' ? '(none)' : current,
+          t.offset,
+          String(Math.max(0, Number(BigInt(from) - BigInt(t.offset)))),
+        ]);
         return { partition: t.partition, offset: t.offset };
       });
       plans.push({ topic, partitions });
@@ -56,12 +72,17 @@ export async function runReplay(config: KafkaConfig, out: Out, opts: ReplayOptio
     for (const row of table(rows)) out.line(row);
     if (!opts.yes) {
       out.line('');
-      out.line('Nothing changed. Re-run with --yes to rewind the group as shown; events already posted are recognised and post nothing new.');
+      out.line(
+        'Nothing changed. Re-run with --yes to rewind the group as shown; events already posted are recognised and post nothing new.',
+      );
       return 0;
     }
-    for (const plan of plans) await admin.setOffsets({ groupId: config.groupId, topic: plan.topic, partitions: plan.partitions });
+    for (const plan of plans)
+      await admin.setOffsets({ groupId: config.groupId, topic: plan.topic, partitions: plan.partitions });
     out.line('');
-    out.line(`Rewound ${config.groupId} on ${plans.length} topic(s)${at ? ` to ${at.toISOString()}` : ' to the beginning'}. Start the ingest role to re-read.`);
+    out.line(
+      `Rewound ${config.groupId} on ${plans.length} topic(s)${at ? ` to ${at.toISOString()}` : ' to the beginning'}. Start the ingest role to re-read.`,
+    );
     return 0;
   } finally {
     await admin.disconnect();

@@ -14,7 +14,9 @@ export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: str
   const results = await verifyLedger(prisma, {
     merchantId,
     onCheck: (r) =>
-      out.line(`  ${r.violations.length === 0 ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(26)} ${r.description} (${r.ms} ms)`),
+      out.line(
+        `  ${r.violations.length === 0 ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(26)} ${r.description} (${r.ms} ms)`,
+      ),
   });
   const failed = results.filter((r) => r.violations.length > 0);
   if (failed.length === 0) {
@@ -27,6 +29,8 @@ export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: str
     for (const v of r.violations.slice(0, 20)) out.line(`  ${v.id}  ${v.detail}`);
     if (r.violations.length > 20) out.line(`  … and ${r.violations.length - 20} more`);
   }
-  out.line(`${failed.length} of ${results.length} invariants violated: ${failed.map((r) => r.name).join(', ')}`);
+  out.line(
+    `${failed.length} of ${results.length} invariants violated: ${failed.map((r) => r.name).join(', ')}`,
+  );
   return 1;
 }

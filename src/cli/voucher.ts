@@ -5,7 +5,12 @@ import { isId } from '../lib/ids.js';
 import { type Out, table } from './output.js';
 
 /** `finance voucher <id|number> [--merchant <id>]`: the voucher and its ledger lines, like the runbook's SQL. */
-export async function runVoucher(prisma: PrismaClient, out: Out, ref: string, merchantId?: string): Promise<number> {
+export async function runVoucher(
+  prisma: PrismaClient,
+  out: Out,
+  ref: string,
+  merchantId?: string,
+): Promise<number> {
   if (!isId(ref) && !isVoucherNumber(ref)) {
     out.line(`"${ref}" is neither a voucher id (digits) nor a voucher number such as RC-2026-000042`);
     return 2;
@@ -14,7 +19,18 @@ export async function runVoucher(prisma: PrismaClient, out: Out, ref: string, me
     ? Prisma.sql`v.id = ${ref}::bigint`
     : Prisma.sql`v.voucher_number = ${ref} ${merchantId ? Prisma.sql`AND v.merchant_id = ${merchantId}::bigint` : Prisma.empty}`;
   const vouchers = await prisma.$queryRaw<
-    { id: string; merchant_id: string; voucher_number: string; type: string; status: string; source: string; event_id: string | null; posted_at: Date; description: string | null; reversal: string | null }[]
+    {
+      id: string;
+      merchant_id: string;
+      voucher_number: string;
+      type: string;
+      status: string;
+      source: string;
+      event_id: string | null;
+      posted_at: Date;
+      description: string | null;
+      reversal: string | null;
+    }[]
   >`SELECT v.id::text, v.merchant_id::text, v.voucher_number, v.type::text, v.status::text,
            v.source_type || '/' || v.source_id AS source, v.event_id, v.posted_at, v.description,
            coalesce(r.voucher_number, o.voucher_number) AS reversal
@@ -27,16 +43,29 @@ export async function runVoucher(prisma: PrismaClient, out: Out, ref: string, me
     return 1;
   }
   if (vouchers.length > 1) {
-    out.line(`${ref} exists for ${vouchers.length} merchants (${vouchers.map((v) => v.merchant_id).join(', ')}); add --merchant <id>.`);
+    out.line(
+      `${ref} exists for ${vouchers.length} merchants (${vouchers.map((v) => v.merchant_id).join(', ')}); add --merchant <id>.`,
+    );
     return 2;
   }
   const v = vouchers[0]!;
-  out.line(`${v.voucher_number}  ${v.type}  ${v.status}${v.reversal ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${v.reversal})` : ''}`);
+  out.line(
+    `${v.voucher_number}  ${v.type}  ${v.status}${v.reversal ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${v.reversal})` : ''}`,
+  );
   out.line(`  id ${v.id}, merchant ${v.merchant_id}, posted ${v.posted_at.toISOString()}`);
   out.line(`  source ${v.source}${v.event_id ? `, event ${v.event_id}` : ''}`);
   if (v.description) out.line(`  ${v.description}`);
   const lines = await prisma.$queryRaw<
-    { line_number: number; code: string; account_id: string; direction: string; amount: string; balance_after: string; posting_sequence: string; memo: string | null }[]
+    {
+      line_number: number;
+      code: string;
+      account_id: string;
+      direction: string;
+      amount: string;
+      balance_after: string;
+      posting_sequence: string;
+      memo: string | null;
+    }[]
   >`SELECT l.line_number, a.code, l.account_id::text, l.direction::text, l.amount::text, l.balance_after::text,
            l.posting_sequence::text, l.memo
       FROM finance."FinanceTransaction" l JOIN finance."FinanceAccount" a ON a.id = l.account_id

@@ -11,7 +11,11 @@ export function parseTemporalConfig(env: Env) {
       APP_ENV_TEMPORAL_TASK_QUEUE: z.string().default('finance-posting'),
       APP_ENV_TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
       /** How long a posting waits for a missing merchant / control account before failing. */
-      APP_ENV_MISSING_ACCOUNT_RETRY_HOURS: z.coerce.number().positive().max(24 * 30).default(6),
+      APP_ENV_MISSING_ACCOUNT_RETRY_HOURS: z.coerce
+        .number()
+        .positive()
+        .max(24 * 30)
+        .default(6),
       APP_ENV_WORKER_MAX_ACTIVITIES: intInRange(1, 1000, 100),
       APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 40),
     },

@@ -66,7 +66,8 @@ export function describeDbError(err: unknown): string {
   let e: unknown = err;
   for (let depth = 0; e && typeof e === 'object' && depth < 4; depth += 1) {
     const o = e as { message?: unknown; cause?: unknown; kind?: unknown };
-    if (typeof o.message === 'string' && o.message.trim() && !messages.includes(o.message.trim())) messages.push(o.message.trim());
+    if (typeof o.message === 'string' && o.message.trim() && !messages.includes(o.message.trim()))
+      messages.push(o.message.trim());
     else if (typeof o.kind === 'string') messages.push(o.kind);
     e = o.cause;
   }

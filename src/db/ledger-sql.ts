@@ -260,7 +260,9 @@ export async function findVoucherLines(db: Db, voucherId: string): Promise<Vouch
 
 /** An account as seen without a lock: for decisions re-checked under lock (cash counts). */
 export async function findAccount(db: Db, id: string) {
-  const rows = await db.$queryRaw<{ id: string; merchantId: string; balance: string; postingSequence: string; deleted: boolean }[]>`
+  const rows = await db.$queryRaw<
+    { id: string; merchantId: string; balance: string; postingSequence: string; deleted: boolean }[]
+  >`
     SELECT id::text, merchant_id::text AS "merchantId", balance::text, posting_sequence::text AS "postingSequence",
            deleted_at IS NOT NULL AS deleted
       FROM finance."FinanceAccount" WHERE id = ${id}::bigint`;

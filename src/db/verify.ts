@@ -64,7 +64,8 @@ export const INVARIANTS: InvariantCheck[] = [
   },
   {
     name: 'sequences-gapless',
-    description: "each account's line sequences run 1..n with no gap or duplicate, and balance_after is the running sum",
+    description:
+      "each account's line sequences run 1..n with no gap or duplicate, and balance_after is the running sum",
     query: (m) => Prisma.sql`
       SELECT x.account_id::text AS id,
              'line ' || x.id || ' has sequence ' || x.posting_sequence || ' (expected ' || x.expected_seq ||
@@ -102,7 +103,8 @@ export const INVARIANTS: InvariantCheck[] = [
   },
   {
     name: 'voids-mirrored',
-    description: 'every VOIDED voucher has exactly one REVERSAL that mirrors its lines, and only VOIDED ones do',
+    description:
+      'every VOIDED voucher has exactly one REVERSAL that mirrors its lines, and only VOIDED ones do',
     query: (m) => Prisma.sql`
       SELECT v.id::text AS id, v.voucher_number || ' (' || v.status || ')' AS detail
         FROM finance."FinanceVoucher" v
@@ -143,7 +145,12 @@ export async function verifyLedger(
   for (const check of INVARIANTS) {
     const started = performance.now();
     const violations = await prisma.$queryRaw<{ id: string; detail: string }[]>(check.query(scope));
-    const result = { name: check.name, description: check.description, violations, ms: Math.round(performance.now() - started) };
+    const result = {
+      name: check.name,
+      description: check.description,
+      violations,
+      ms: Math.round(performance.now() - started),
+    };
     opts.onCheck?.(result);
     results.push(result);
   }

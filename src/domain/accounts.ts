@@ -29,7 +29,13 @@ export const DEFAULT_ACCOUNTS = [
     normalBalance: 'DEBIT',
     isControl: true,
   },
-  { code: 'CASH_OVER_SHORT', name: 'Cash over and short', type: 'EXPENSE', normalBalance: 'DEBIT', isControl: true },
+  {
+    code: 'CASH_OVER_SHORT',
+    name: 'Cash over and short',
+    type: 'EXPENSE',
+    normalBalance: 'DEBIT',
+    isControl: true,
+  },
 ] as const satisfies readonly DefaultAccount[];
 
 export type DefaultAccountCode = (typeof DEFAULT_ACCOUNTS)[number]['code'];

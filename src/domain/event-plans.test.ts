@@ -9,7 +9,10 @@ const lines = (outcome: ReturnType<typeof planForEvent>) =>
     ? outcome.plans.map((p) => ({
         type: p.voucherType,
         source: `${p.sourceType}/${p.sourceId}`,
-        lines: p.lines.map((l) => `${l.direction === 'DEBIT' ? 'Dr' : 'Cr'} ${'code' in l.account ? l.account.code : `#${l.account.id}`} ${l.amount}`),
+        lines: p.lines.map(
+          (l) =>
+            `${l.direction === 'DEBIT' ? 'Dr' : 'Cr'} ${'code' in l.account ? l.account.code : `#${l.account.id}`} ${l.amount}`,
+        ),
       }))
     : outcome;
 
@@ -36,36 +39,81 @@ describe('posting plans of SPEC §6', () => {
   });
 
   it('payment: Dr the receiving account / Cr RECEIVABLE; skipped without a finance source', () => {
-    const data = { paymentId: 'p1', orderId: 'o1', amount: '20', currency: 'USD', method: 'card', financeSourceId: '77' };
+    const data = {
+      paymentId: 'p1',
+      orderId: 'o1',
+      amount: '20',
+      currency: 'USD',
+      method: 'card',
+      financeSourceId: '77',
+    };
     expect(lines(planForEvent({ ...envelope, type: 'sale.payment.captured', data }))).toEqual([
       { type: 'RECEIPT', source: 'sale.payment/p1', lines: ['Dr #77 20.00', 'Cr RECEIVABLE 20.00'] },
     ]);
-    const skipped = planForEvent({ ...envelope, type: 'sale.payment.captured', data: { ...data, financeSourceId: null } });
+    const skipped = planForEvent({
+      ...envelope,
+      type: 'sale.payment.captured',
+      data: { ...data, financeSourceId: null },
+    });
     expect(skipped).toMatchObject({ kind: 'skip', fields: { 'finance.source.id': null, eventId: 'evt-1' } });
   });
 
   it('refund: Dr SALES_RETURNS / Cr the paying account', () => {
-    const data = { refundId: 'r1', paymentId: 'p1', orderId: 'o1', amount: '3.25', currency: 'USD', financeSourceId: '77' };
+    const data = {
+      refundId: 'r1',
+      paymentId: 'p1',
+      orderId: 'o1',
+      amount: '3.25',
+      currency: 'USD',
+      financeSourceId: '77',
+    };
     expect(lines(planForEvent({ ...envelope, type: 'sale.payment.refunded', data }))).toEqual([
       { type: 'REFUND', source: 'sale.refund/r1', lines: ['Dr SALES_RETURNS 3.25', 'Cr #77 3.25'] },
     ]);
-    expect(planForEvent({ ...envelope, type: 'sale.payment.refunded', data: { ...data, financeSourceId: null } }).kind).toBe('skip');
+    expect(
+      planForEvent({ ...envelope, type: 'sale.payment.refunded', data: { ...data, financeSourceId: null } })
+        .kind,
+    ).toBe('skip');
   });
 
   it('purchase: Dr INVENTORY / Cr PAYABLE', () => {
-    expect(lines(planForEvent({ ...envelope, type: 'inventory.received', data: { receiptId: 'g1', currency: 'USD', total: '900' } }))).toEqual([
-      { type: 'PURCHASE', source: 'inventory.receipt/g1', lines: ['Dr INVENTORY 900.00', 'Cr PAYABLE 900.00'] },
+    expect(
+      lines(
+        planForEvent({
+          ...envelope,
+          type: 'inventory.received',
+          data: { receiptId: 'g1', currency: 'USD', total: '900' },
+        }),
+      ),
+    ).toEqual([
+      {
+        type: 'PURCHASE',
+        source: 'inventory.receipt/g1',
+        lines: ['Dr INVENTORY 900.00', 'Cr PAYABLE 900.00'],
+      },
     ]);
   });
 
   it('inventory adjustment: a loss is an expense, a gain the other way, zero posts nothing', () => {
     const adj = (valueDelta: string) =>
-      planForEvent({ ...envelope, type: 'inventory.adjusted', data: { adjustmentId: 'a1', currency: 'USD', valueDelta, reason: 'count' } });
+      planForEvent({
+        ...envelope,
+        type: 'inventory.adjusted',
+        data: { adjustmentId: 'a1', currency: 'USD', valueDelta, reason: 'count' },
+      });
     expect(lines(adj('-12.5'))).toEqual([
-      { type: 'INVENTORY_ADJUSTMENT', source: 'inventory.adjustment/a1', lines: ['Dr INVENTORY_ADJUSTMENT 12.50', 'Cr INVENTORY 12.50'] },
+      {
+        type: 'INVENTORY_ADJUSTMENT',
+        source: 'inventory.adjustment/a1',
+        lines: ['Dr INVENTORY_ADJUSTMENT 12.50', 'Cr INVENTORY 12.50'],
+      },
     ]);
     expect(lines(adj('4'))).toEqual([
-      { type: 'INVENTORY_ADJUSTMENT', source: 'inventory.adjustment/a1', lines: ['Dr INVENTORY 4.00', 'Cr INVENTORY_ADJUSTMENT 4.00'] },
+      {
+        type: 'INVENTORY_ADJUSTMENT',
+        source: 'inventory.adjustment/a1',
+        lines: ['Dr INVENTORY 4.00', 'Cr INVENTORY_ADJUSTMENT 4.00'],
+      },
     ]);
     expect(adj('0').kind).toBe('skip');
   });
@@ -74,7 +122,13 @@ describe('posting plans of SPEC §6', () => {
     const outcome = planForEvent({
       ...envelope,
       type: 'sale.order.completed',
-      data: { orderId: 'o1', orderNumber: 'SO-1', currency: 'USD', total: '0.0001', costTotal: '99999999999999999999.9999' },
+      data: {
+        orderId: 'o1',
+        orderNumber: 'SO-1',
+        currency: 'USD',
+        total: '0.0001',
+        costTotal: '99999999999999999999.9999',
+      },
     });
     if (outcome.kind !== 'post') throw new Error('expected postings');
     for (const plan of outcome.plans) expect(() => assertPostable(plan.lines)).not.toThrow();

@@ -14,8 +14,7 @@ import { type PostingPlan, twoLines } from './posting-plan.js';
  * skip by design with the fields an operator needs to see why.
  */
 export type EventOutcomePlan =
-  | { kind: 'post'; plans: PostingPlan[] }
-  | { kind: 'skip'; reason: string; fields: Record<string, unknown> };
+  { kind: 'post'; plans: PostingPlan[] } | { kind: 'skip'; reason: string; fields: Record<string, unknown> };
 
 const SYSTEM = 'system';
 
@@ -111,7 +110,12 @@ function skipWithoutSource(event: PaymentCaptured | PaymentRefunded, sourceId: s
   return {
     kind: 'skip',
     reason: `${event.type} ${sourceId} has no attempt.finance.source.id: no finance account received the money`,
-    fields: { eventId: event.id, eventType: event.type, merchantId: event.merchantId, 'finance.source.id': null },
+    fields: {
+      eventId: event.id,
+      eventType: event.type,
+      merchantId: event.merchantId,
+      'finance.source.id': null,
+    },
   };
 }
 

@@ -11,7 +11,13 @@ export type ManualVoucherRequest =
       reason?: 'correction';
       lines: { accountId: string; direction: Direction; amount: string; memo?: string }[];
     }
-  | { kind: 'cash_count'; type: 'ADJUSTMENT'; reason: 'cash_count'; accountId: string; countedBalance: string };
+  | {
+      kind: 'cash_count';
+      type: 'ADJUSTMENT';
+      reason: 'cash_count';
+      accountId: string;
+      countedBalance: string;
+    };
 
 export interface ManualContext {
   merchantId: string;
@@ -23,7 +29,10 @@ export interface ManualContext {
 
 export const MANUAL_SOURCE_TYPE = 'manual';
 
-export function planManualVoucher(req: Extract<ManualVoucherRequest, { kind: 'lines' }>, ctx: ManualContext): PostingPlan {
+export function planManualVoucher(
+  req: Extract<ManualVoucherRequest, { kind: 'lines' }>,
+  ctx: ManualContext,
+): PostingPlan {
   if (req.type === 'ADJUSTMENT' && req.reason !== 'correction') {
     throw new LedgerError('VALIDATION_FAILED', 'an ADJUSTMENT with explicit lines needs reason "correction"');
   }

@@ -4,7 +4,12 @@ import { Decimal } from 'decimal.js';
  * Money is an exact decimal, never a binary float. Amounts travel as decimal
  * strings ("125000.50"), are computed with decimal.js and stored as NUMERIC.
  */
-const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
+const Money = Decimal.clone({
+  precision: 40,
+  rounding: Decimal.ROUND_HALF_EVEN,
+  toExpNeg: -40,
+  toExpPos: 40,
+});
 export type Money = Decimal;
 
 export const MAX_FRACTION_DIGITS = 4;
@@ -36,7 +41,8 @@ export function parseMoney(input: unknown, field = 'amount'): Money {
 /** Like parseMoney, but the amount must be strictly positive. */
 export function parsePositiveMoney(input: unknown, field = 'amount'): Money {
   const value = parseMoney(input, field);
-  if (!value.isPositive() || value.isZero()) throw new InvalidAmountError(`${field} must be greater than zero`);
+  if (!value.isPositive() || value.isZero())
+    throw new InvalidAmountError(`${field} must be greater than zero`);
   return value;
 }
 

@@ -33,7 +33,12 @@ export interface PostingPlan {
   lines: PlannedLine[];
 }
 
-export const line = (account: AccountRef, direction: Direction, amount: Money | string, memo?: string): PlannedLine => ({
+export const line = (
+  account: AccountRef,
+  direction: Direction,
+  amount: Money | string,
+  memo?: string,
+): PlannedLine => ({
   account,
   direction,
   amount: formatMoney(typeof amount === 'string' ? money(amount) : amount),

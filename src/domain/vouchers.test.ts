@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cashCountLines } from './manual-plans.js';
 import { money } from './money.js';
-import { formatVoucherNumber, isVoucherNumber, numberingYear, voidability, VOUCHER_TYPES } from './vouchers.js';
+import {
+  formatVoucherNumber,
+  isVoucherNumber,
+  numberingYear,
+  voidability,
+  VOUCHER_TYPES,
+} from './vouchers.js';
 
 describe('voucher numbers', () => {
   it('are prefix-year-running number, zero padded to six and growing past it', () => {
@@ -25,14 +31,23 @@ describe('voucher numbers', () => {
 
 describe('voidability', () => {
   it('refuses stock-following vouchers and reversals', () => {
-    expect(VOUCHER_TYPES.filter((t) => !voidability(t).voidable).sort()).toEqual(['COGS', 'INVENTORY_ADJUSTMENT', 'REVERSAL']);
-    expect(voidability('COGS')).toMatchObject({ voidable: false, reason: expect.stringContaining('ADJUSTMENT') });
+    expect(VOUCHER_TYPES.filter((t) => !voidability(t).voidable).sort()).toEqual([
+      'COGS',
+      'INVENTORY_ADJUSTMENT',
+      'REVERSAL',
+    ]);
+    expect(voidability('COGS')).toMatchObject({
+      voidable: false,
+      reason: expect.stringContaining('ADJUSTMENT'),
+    });
   });
 });
 
 describe('cash count', () => {
   const lines = (book: string, counted: string) =>
-    cashCountLines('7', money(book), money(counted)).map((l) => `${l.direction} ${'id' in l.account ? l.account.id : l.account.code} ${l.amount}`);
+    cashCountLines('7', money(book), money(counted)).map(
+      (l) => `${l.direction} ${'id' in l.account ? l.account.id : l.account.code} ${l.amount}`,
+    );
   it('posts the difference against CASH_OVER_SHORT, nothing when equal', () => {
     expect(lines('100.00', '103.50')).toEqual(['DEBIT 7 3.50', 'CREDIT CASH_OVER_SHORT 3.50']);
     expect(lines('100.00', '90')).toEqual(['DEBIT CASH_OVER_SHORT 10.00', 'CREDIT 7 10.00']);

@@ -28,7 +28,8 @@ export function numberingYear(postedAt: Date): number {
 }
 
 export function formatVoucherNumber(type: VoucherType, year: number, n: number): string {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`voucher number must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`voucher number must be a positive integer, got ${n}`);
   return `${voucherPrefix(type)}-${year}-${String(n).padStart(NUMBER_WIDTH, '0')}`;
 }
 

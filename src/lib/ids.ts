@@ -16,7 +16,8 @@ export class IdGenerator {
   private readonly processId: bigint;
 
   constructor(nodeId: number) {
-    if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 1023) throw new RangeError('node ID must be 0..1023');
+    if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 1023)
+      throw new RangeError('node ID must be 0..1023');
     this.workerId = BigInt(nodeId & 31);
     this.processId = BigInt(((nodeId >> 5) ^ process.pid) & 31);
   }

@@ -11,7 +11,11 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
   const db = config.db!;
   const temporal = config.temporal!;
   installTemporalRuntime(log);
-  const prisma = createPrisma({ url: db.url, poolSize: db.poolSize, applicationName: 'seller-finance-worker' });
+  const prisma = createPrisma({
+    url: db.url,
+    poolSize: db.poolSize,
+    applicationName: 'seller-finance-worker',
+  });
   const activities = createActivities({ prisma, ids: new IdGenerator(db.snowflakeNodeId), logger: log });
   const { worker, connection } = await createWorker({
     address: temporal.address,

@@ -21,7 +21,9 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  options: WorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: options.address });
   try {
     const worker = await Worker.create({

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import type { ConfigError } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +18,11 @@ describe('configuration', () => {
   });
 
   it('reports every bad variable of the roles that need it, and only those', () => {
-    const env = { APP_ENV_DB_URL: 'mysql://x', APP_ENV_KAFKA_BROKERS: 'no-port', APP_ENV_REDIS_URL: 'redis://r:6379' };
+    const env = {
+      APP_ENV_DB_URL: 'mysql://x',
+      APP_ENV_KAFKA_BROKERS: 'no-port',
+      APP_ENV_REDIS_URL: 'redis://r:6379',
+    };
     const problems = (() => {
       try {
         loadConfig({ ...env, RUN_MODE: 'all' });
@@ -30,18 +35,31 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/APP_ENV_KAFKA_BROKERS: each broker must be host:port/);
     expect(problems.join('\n')).toMatch(/APP_ENV_JWKS_URL/);
     // A worker needs neither Kafka nor the JWKS.
-    const worker = loadConfig({ APP_ENV_DB_URL: 'postgresql://h/db', APP_ENV_REDIS_URL: 'redis://r', RUN_MODE: 'worker' });
+    const worker = loadConfig({
+      APP_ENV_DB_URL: 'postgresql://h/db',
+      APP_ENV_REDIS_URL: 'redis://r',
+      RUN_MODE: 'worker',
+    });
     expect(worker.kafka).toBeUndefined();
     expect(worker.temporal?.taskQueue).toBe('finance-posting');
     expect(worker.db?.snowflakeNodeId).toBe(4);
   });
 
   it('applies the defaults of SPEC §2', () => {
-    const c = loadConfig({ APP_ENV_DB_URL: 'postgresql://h/db', APP_ENV_KAFKA_BROKERS: 'a:9092, b:9093', RUN_MODE: 'ingest' });
+    const c = loadConfig({
+      APP_ENV_DB_URL: 'postgresql://h/db',
+      APP_ENV_KAFKA_BROKERS: 'a:9092, b:9093',
+      RUN_MODE: 'ingest',
+    });
     expect(c.kafka).toMatchObject({
       brokers: ['a:9092', 'b:9093'],
       groupId: 'SVC-00040-FINANCE_CONSUMER_GROUP',
-      topics: { sale: 'sale.events', inventory: 'inventory.events', merchantCdc: 'commerce.public.Merchant', dlq: 'finance.dlq' },
+      topics: {
+        sale: 'sale.events',
+        inventory: 'inventory.events',
+        merchantCdc: 'commerce.public.Merchant',
+        dlq: 'finance.dlq',
+      },
       topicPartitions: 6,
     });
   });

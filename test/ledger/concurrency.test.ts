@@ -34,7 +34,14 @@ async function twentyAccounts(merchantId: string, existing: Record<string, strin
   for (let i = ids.length; i < 20; i += 1) {
     const id = testIds.next();
     await prisma.financeAccount.create({
-      data: { id, merchantId: BigInt(merchantId), code: `EXTRA_${i}`, name: `Extra ${i}`, type: 'ASSET', normalBalance: 'DEBIT' },
+      data: {
+        id,
+        merchantId: BigInt(merchantId),
+        code: `EXTRA_${i}`,
+        name: `Extra ${i}`,
+        type: 'ASSET',
+        normalBalance: 'DEBIT',
+      },
     });
     ids.push(id.toString());
   }
@@ -46,7 +53,10 @@ describe('posting under concurrency', () => {
     const m = await createTestMerchant(prisma, logs.logger);
     const accountIds = await twentyAccounts(m.merchantId, m.accounts);
     const normals = new Map(
-      (await prisma.financeAccount.findMany({ where: { merchantId: BigInt(m.merchantId) } })).map((a) => [a.id.toString(), a.normalBalance as Direction]),
+      (await prisma.financeAccount.findMany({ where: { merchantId: BigInt(m.merchantId) } })).map((a) => [
+        a.id.toString(),
+        a.normalBalance as Direction,
+      ]),
     );
     const expected = new Map(accountIds.map((id) => [id, new Decimal(0)]));
     const posters = 8;
@@ -79,7 +89,10 @@ describe('posting under concurrency', () => {
         results.push((await postPlan(deps(), plan))!);
         for (const l of lines) {
           const id = (l.account as { id: string }).id;
-          expected.set(id, expected.get(id)!.plus(new Decimal(l.amount).times(balanceSign(normals.get(id)!, l.direction))));
+          expected.set(
+            id,
+            expected.get(id)!.plus(new Decimal(l.amount).times(balanceSign(normals.get(id)!, l.direction))),
+          );
         }
       }
       return results;

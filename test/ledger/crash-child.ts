@@ -10,7 +10,14 @@ import { IdGenerator } from '../../src/lib/ids.js';
 import { createLogger } from '../../src/lib/logger.js';
 
 const plan = JSON.parse(process.argv[2]!) as PostingPlan;
-const prisma = createPrisma({ url: process.env.APP_ENV_DB_URL!, poolSize: 1, applicationName: 'sf-crash-child' });
-const result = await postPlan({ prisma, ids: new IdGenerator(5), logger: createLogger({ level: 'error' }) }, plan);
+const prisma = createPrisma({
+  url: process.env.APP_ENV_DB_URL!,
+  poolSize: 1,
+  applicationName: 'sf-crash-child',
+});
+const result = await postPlan(
+  { prisma, ids: new IdGenerator(5), logger: createLogger({ level: 'error' }) },
+  plan,
+);
 process.stdout.write(`POSTED ${JSON.stringify(result)}\n`);
 await prisma.$disconnect();

@@ -64,15 +64,20 @@ describe('a posting process killed mid-transaction', () => {
       vouchers: await prisma.financeVoucher.count({ where: { merchantId: BigInt(m.merchantId) } }),
       lines: await prisma.financeTransaction.count({ where: { merchantId: BigInt(m.merchantId) } }),
       counters: await prisma.voucherNumberCounter.count({ where: { merchantId: BigInt(m.merchantId) } }),
-      accounts: (await prisma.financeAccount.findMany({ where: { merchantId: BigInt(m.merchantId) }, orderBy: { id: 'asc' } })).map(
-        (a) => `${a.code}:${a.balance.toFixed(2)}:${a.postingSequence}`,
-      ),
+      accounts: (
+        await prisma.financeAccount.findMany({
+          where: { merchantId: BigInt(m.merchantId) },
+          orderBy: { id: 'asc' },
+        })
+      ).map((a) => `${a.code}:${a.balance.toFixed(2)}:${a.postingSequence}`),
     });
     const before = await snapshot();
 
     // Hold the lock of the later of the two accounts (locks are taken in id order), so the
     // posting transaction locks the first, then waits: it is killed in the middle.
-    const [, later] = [m.accounts.BANK!, m.accounts.RECEIVABLE!].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const [, later] = [m.accounts.BANK!, m.accounts.RECEIVABLE!].sort((a, b) =>
+      BigInt(a) < BigInt(b) ? -1 : 1,
+    );
     const blocker = new pg.Client({ connectionString: testEnv.dbUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
@@ -108,12 +113,13 @@ describe('a posting process killed mid-transaction', () => {
     expect(retry.out).toContain('"replayed":false');
     const after = await snapshot();
     expect([after.vouchers, after.lines, after.counters]).toEqual([1, 2, 1]);
-    expect(after.accounts.filter((a) => a.startsWith('BANK:') || a.startsWith('RECEIVABLE:')).sort()).toEqual([
-      'BANK:250.00:1',
-      'RECEIVABLE:-250.00:1',
-    ]);
+    expect(after.accounts.filter((a) => a.startsWith('BANK:') || a.startsWith('RECEIVABLE:')).sort()).toEqual(
+      ['BANK:250.00:1', 'RECEIVABLE:-250.00:1'],
+    );
     const again = await runChild(plan).exited;
     expect(again.out).toContain('"replayed":true');
-    expect((await verifyLedger(prisma, { merchantId: m.merchantId })).flatMap((r) => r.violations)).toEqual([]);
+    expect((await verifyLedger(prisma, { merchantId: m.merchantId })).flatMap((r) => r.violations)).toEqual(
+      [],
+    );
   });
 });

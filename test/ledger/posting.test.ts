@@ -33,7 +33,9 @@ const plan = (merchantId: string, overrides: Partial<PostingPlan> = {}): Posting
 
 async function balances(merchantId: string) {
   const rows = await prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } });
-  return Object.fromEntries(rows.map((r) => [r.code, { balance: r.balance.toFixed(4), seq: r.postingSequence.toString() }]));
+  return Object.fromEntries(
+    rows.map((r) => [r.code, { balance: r.balance.toFixed(4), seq: r.postingSequence.toString() }]),
+  );
 }
 
 describe('postVoucher', () => {
@@ -45,7 +47,15 @@ describe('postVoucher', () => {
       where: { financeVoucherId: BigInt(posted!.voucherId) },
       orderBy: { lineNumber: 'asc' },
     });
-    expect(lines.map((l) => [l.lineNumber, l.direction, l.amount.toFixed(2), l.balanceAfter.toFixed(2), l.postingSequence])).toEqual([
+    expect(
+      lines.map((l) => [
+        l.lineNumber,
+        l.direction,
+        l.amount.toFixed(2),
+        l.balanceAfter.toFixed(2),
+        l.postingSequence,
+      ]),
+    ).toEqual([
       [1, 'DEBIT', '125000.50', '125000.50', 1n],
       [2, 'CREDIT', '125000.50', '125000.50', 1n],
     ]);
@@ -64,9 +74,17 @@ describe('postVoucher', () => {
     const p = plan(m.merchantId);
     const first = await postPlan(deps(), p);
     const again = await postPlan(deps(), p);
-    expect(again).toMatchObject({ voucherId: first!.voucherId, voucherNumber: first!.voucherNumber, replayed: true });
+    expect(again).toMatchObject({
+      voucherId: first!.voucherId,
+      voucherNumber: first!.voucherNumber,
+      replayed: true,
+    });
     expect((await balances(m.merchantId)).RECEIVABLE).toEqual({ balance: '125000.5000', seq: '1' });
-    expect(logs.lines.some((l) => l.event === 'finance.voucher.idempotent_replay' && l.voucherId === first!.voucherId)).toBe(true);
+    expect(
+      logs.lines.some(
+        (l) => l.event === 'finance.voucher.idempotent_replay' && l.voucherId === first!.voucherId,
+      ),
+    ).toBe(true);
   });
 
   it('rejects what can never post, writing nothing', async () => {
@@ -75,12 +93,20 @@ describe('postVoucher', () => {
     const cases: [Partial<PostingPlan>, string][] = [
       [{ lines: [{ account: { code: 'CASH' }, direction: 'DEBIT', amount: '1.00' }] }, 'UNBALANCED_VOUCHER'],
       [
-        { lines: [...twoLines({ code: 'CASH' }, { code: 'BANK' }, '1.00').slice(0, 1), { account: { code: 'BANK' }, direction: 'CREDIT', amount: '0.99' }] },
+        {
+          lines: [
+            ...twoLines({ code: 'CASH' }, { code: 'BANK' }, '1.00').slice(0, 1),
+            { account: { code: 'BANK' }, direction: 'CREDIT', amount: '0.99' },
+          ],
+        },
         'UNBALANCED_VOUCHER',
       ],
       [{ lines: twoLines({ code: 'CASH' }, { code: 'BANK' }, '0') }, 'VALIDATION_FAILED'],
       [{ currency: 'EUR' }, 'CURRENCY_MISMATCH'],
-      [{ lines: twoLines({ id: other.accounts.CASH! }, { code: 'BANK' }, '1.00') }, 'ACCOUNT_OF_OTHER_MERCHANT'],
+      [
+        { lines: twoLines({ id: other.accounts.CASH! }, { code: 'BANK' }, '1.00') },
+        'ACCOUNT_OF_OTHER_MERCHANT',
+      ],
       [{ lines: twoLines({ id: '999999999999' }, { code: 'BANK' }, '1.00') }, 'ACCOUNT_NOT_FOUND'],
       [{ merchantId: '8' + m.merchantId.slice(1) }, 'MERCHANT_NOT_FOUND'],
     ];
@@ -89,22 +115,40 @@ describe('postVoucher', () => {
       expect(err, code).toBeInstanceOf(LedgerError);
       expect((err as LedgerError).code).toBe(code);
     }
-    await prisma.financeAccount.update({ where: { id: BigInt(m.accounts.BANK!) }, data: { status: 'ARCHIVED' } });
-    const archived = await postPlan(deps(), plan(m.merchantId, { lines: twoLines({ code: 'CASH' }, { code: 'BANK' }, '1.00') })).catch((e: unknown) => e);
+    await prisma.financeAccount.update({
+      where: { id: BigInt(m.accounts.BANK!) },
+      data: { status: 'ARCHIVED' },
+    });
+    const archived = await postPlan(
+      deps(),
+      plan(m.merchantId, { lines: twoLines({ code: 'CASH' }, { code: 'BANK' }, '1.00') }),
+    ).catch((e: unknown) => e);
     expect((archived as LedgerError).code).toBe('ACCOUNT_INACTIVE');
     expect(await prisma.financeVoucher.count({ where: { merchantId: BigInt(m.merchantId) } })).toBe(0);
-    expect(Object.values(await balances(m.merchantId)).every((b) => b.balance === '0.0000' && b.seq === '0')).toBe(true);
+    expect(
+      Object.values(await balances(m.merchantId)).every((b) => b.balance === '0.0000' && b.seq === '0'),
+    ).toBe(true);
   });
 
   it('reports a missing control account as retryable with the operator log key', async () => {
     const m = await createTestMerchant(prisma, logs.logger);
-    await prisma.financeAccount.update({ where: { id: BigInt(m.accounts.COGS!) }, data: { deletedAt: new Date() } });
-    const err = (await postPlan(deps(), plan(m.merchantId, { voucherType: 'COGS', sourceType: 'sale.order.cogs', lines: twoLines({ code: 'COGS' }, { code: 'INVENTORY' }, '5.00') })).catch(
-      (e: unknown) => e,
-    )) as LedgerError;
+    await prisma.financeAccount.update({
+      where: { id: BigInt(m.accounts.COGS!) },
+      data: { deletedAt: new Date() },
+    });
+    const err = (await postPlan(
+      deps(),
+      plan(m.merchantId, {
+        voucherType: 'COGS',
+        sourceType: 'sale.order.cogs',
+        lines: twoLines({ code: 'COGS' }, { code: 'INVENTORY' }, '5.00'),
+      }),
+    ).catch((e: unknown) => e)) as LedgerError;
     expect(err.code).toBe('CONTROL_ACCOUNT_MISSING');
     expect(err.retryable).toBe(true);
-    const line = logs.lines.find((l) => l.event === 'INVENTORY/COGS control account missing' && l.merchantId === m.merchantId);
+    const line = logs.lines.find(
+      (l) => l.event === 'INVENTORY/COGS control account missing' && l.merchantId === m.merchantId,
+    );
     expect(line).toMatchObject({ level: 'warn', missing: 'COGS' });
   });
 
@@ -112,10 +156,16 @@ describe('postVoucher', () => {
     const m = await createTestMerchant(prisma, logs.logger);
     const refund = await postPlan(
       deps(),
-      plan(m.merchantId, { voucherType: 'REFUND', sourceType: 'sale.refund', lines: twoLines({ code: 'SALES_RETURNS' }, { id: m.accounts.CASH! }, '40.00') }),
+      plan(m.merchantId, {
+        voucherType: 'REFUND',
+        sourceType: 'sale.refund',
+        lines: twoLines({ code: 'SALES_RETURNS' }, { id: m.accounts.CASH! }, '40.00'),
+      }),
     );
     expect((await balances(m.merchantId)).CASH).toEqual({ balance: '-40.0000', seq: '1' });
-    const warning = logs.lines.find((l) => l.event === 'finance.account.went_negative' && l.accountId === m.accounts.CASH);
+    const warning = logs.lines.find(
+      (l) => l.event === 'finance.account.went_negative' && l.accountId === m.accounts.CASH,
+    );
     expect(warning).toMatchObject({
       level: 'warn',
       merchantId: m.merchantId,
@@ -140,7 +190,10 @@ describe('postVoucher', () => {
         ],
       }),
     );
-    const rows = await prisma.financeTransaction.findMany({ where: { accountId: BigInt(m.accounts.BANK!) }, orderBy: { postingSequence: 'asc' } });
+    const rows = await prisma.financeTransaction.findMany({
+      where: { accountId: BigInt(m.accounts.BANK!) },
+      orderBy: { postingSequence: 'asc' },
+    });
     expect(rows.map((r) => [r.postingSequence, r.balanceAfter.toFixed(2)])).toEqual([
       [1n, '10.00'],
       [2n, '15.25'],

@@ -21,7 +21,9 @@ afterAll(async () => {
 
 async function finance(...args: string[]) {
   try {
-    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl } });
+    const { stdout } = await run('npx', ['tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl },
+    });
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string };

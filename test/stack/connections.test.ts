@@ -28,18 +28,27 @@ describe('the local stack answers', () => {
   it('Redis commands and pub/sub', async () => {
     const redis = new Redis(testEnv.redisUrl);
     const sub = new Redis(testEnv.redisUrl);
-    cleanups.push(() => redis.quit(), () => sub.quit());
+    cleanups.push(
+      () => redis.quit(),
+      () => sub.quit(),
+    );
     const key = uniqueName('conn');
     await redis.set(key, 'v', 'EX', 30);
     expect(await redis.get(key)).toBe('v');
-    const received = new Promise<string>((resolve) => sub.on('message', (_channel, message) => resolve(message)));
+    const received = new Promise<string>((resolve) =>
+      sub.on('message', (_channel, message) => resolve(message)),
+    );
     await sub.subscribe(key);
     await redis.publish(key, 'hello');
     expect(await received).toBe('hello');
   });
 
   it('Kafka produce and consumer-group consume', async () => {
-    const kafka = new Kafka({ clientId: 'conn-test', brokers: testEnv.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'conn-test',
+      brokers: testEnv.kafkaBrokers,
+      logLevel: logLevel.NOTHING,
+    });
     const topic = uniqueName('conn');
     const admin = kafka.admin();
     await admin.connect();
@@ -61,9 +70,15 @@ describe('the local stack answers', () => {
   });
 
   it('Temporal: a real worker runs a workflow on the dev server', async () => {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({ address: testEnv.temporalAddress, namespace: testEnv.temporalNamespace });
+    const env = await TestWorkflowEnvironment.createFromExistingServer({
+      address: testEnv.temporalAddress,
+      namespace: testEnv.temporalNamespace,
+    });
     const prisma = await testPrisma(2);
-    cleanups.push(() => env.teardown(), () => prisma.$disconnect());
+    cleanups.push(
+      () => env.teardown(),
+      () => prisma.$disconnect(),
+    );
     const taskQueue = uniqueName('conn');
     const { worker, connection } = await createWorker({
       address: testEnv.temporalAddress,
@@ -84,7 +99,14 @@ describe('the local stack answers', () => {
               type: 'sale.payment.captured',
               merchantId: '1',
               occurredAt: new Date().toISOString(),
-              data: { paymentId: 'p', orderId: 'o', amount: '1.00', currency: 'USD', method: 'cash', financeSourceId: null },
+              data: {
+                paymentId: 'p',
+                orderId: 'o',
+                amount: '1.00',
+                currency: 'USD',
+                method: 'cash',
+                financeSourceId: null,
+              },
             },
           },
         ],

@@ -25,7 +25,16 @@ export async function createTestMerchant(
   const merchantId = opts.merchantId ?? uniqueMerchantId();
   await applyMerchantChange(
     { prisma, ids: testIds, logger },
-    { op: 'c', position: '1', merchant: { id: merchantId, name: `Test ${merchantId}`, currency: opts.currency ?? 'USD', status: 'ACTIVE' } },
+    {
+      op: 'c',
+      position: '1',
+      merchant: {
+        id: merchantId,
+        name: `Test ${merchantId}`,
+        currency: opts.currency ?? 'USD',
+        status: 'ACTIVE',
+      },
+    },
   );
   const rows = await prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } });
   return { merchantId, accounts: Object.fromEntries(rows.map((r) => [r.code, r.id.toString()])) };
