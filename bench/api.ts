@@ -164,6 +164,8 @@ export async function runApiBench(): Promise<void> {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
 
+  // Let the load generator's last requests drain before the server closes its clients.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   await hello.close();
   await server.close();
   await redis.quit();

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { type AppConfig } from '../config/index.js';
+import { type PrismaClient } from '../db/client.js';
+import { IdGenerator } from '../lib/ids.js';
+import { type Logger } from '../lib/logger.js';
+import { installErrorHandling } from './errors.js';
+import { authPlugin } from './plugins/auth.js';
+import {
+  DEFAULT_LOAD_PROTECTION,
+  loadProtectionPlugin,
+  type LoadProtectionOptions,
+} from './plugins/load-protection.js';
+import { prismaPlugin } from './plugins/prisma.js';
+import { redisPlugin } from './plugins/redis.js';
+import { temporalPlugin } from './plugins/temporal.js';
+import { accountRoutes } from './routes/accounts.js';
+import { adminGrantRoutes } from './routes/admin-grants.js';
+import { healthRoutes } from './routes/health.js';
+import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
+import { voucherRoutes } from './routes/vouchers.js';
+import { SERVER_TIMEOUTS } from './server.js';
+import { installValidation } from './validation.js';
+
+export const API_PREFIX = '/v1/api/finance';
+export const OPENAPI_PATH = `${API_PREFIX}/doc/openapi.json`;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ids: IdGenerator;
+  }
+}
+
+export interface ApiOptions {
+  logger: Logger;
+  db: { url: string; poolSize?: number; client?: PrismaClient };
+  redis: { url: string; keyPrefix: string };
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  jwt: {
+    jwksUrl: string;
+    issuer: string;
+    audience: string;
+    clockToleranceSeconds?: number;
+    cooldownMs?: number;
+  };
+  credentialKey: { id: string; key: Buffer };
+  snowflakeNodeId: number;
+  /** How long a write waits for its workflow before answering 202. */
+  voucherWaitMs: number;
+  /** Per user, per minute; the per-IP limit is 4× this. */
+  rateLimitPerMinute: number;
+  load?: Partial<LoadProtectionOptions>;
+  bodyLimitBytes?: number;
+  trustProxy?: boolean;
+}
+
+/** Maps the process configuration (src/config) to the app's options. */
+export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOptions {
+  const { db, redis, temporal, http } = config;
+  if (!db || !redis || !temporal || !http)
+    throw new Error('the api role needs db, redis, temporal and http configuration');
+  return {
+    logger,
+    db: { url: db.url, poolSize: db.poolSize },
+    redis: { url: redis.url, keyPrefix: redis.keyPrefix },
+    temporal: {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      uiUrl: temporal.uiUrl,
+    },
+    jwt: { jwksUrl: http.jwksUrl, issuer: http.jwtIssuer, audience: http.jwtAudience },
+    credentialKey: { id: http.encryptionKeyId, key: http.encryptionKey },
+    snowflakeNodeId: db.snowflakeNodeId,
+    voucherWaitMs: http.voucherWaitMs,
+    rateLimitPerMinute: http.rateLimitPerMinute,
+  };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the API (STYLE pattern 6): infrastructure plugins, load
+ * protection, authentication, routes, OpenAPI. It does not listen; server.ts
+ * does, and tests call `app.inject` on the same app.
+ */
+export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // X-Request-Id is accepted when it is a sane token, generated otherwise, echoed and logged.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ...SERVER_TIMEOUTS,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  installValidation(app);
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.decorate('ids', new IdGenerator(options.snowflakeNodeId));
+
+  await app.register(prismaPlugin, {
+    url: options.db.url,
+    poolSize: options.db.poolSize,
+    client: options.db.client,
+  });
+  await app.register(redisPlugin, options.redis);
+  await app.register(temporalPlugin, options.temporal);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'seller-finance API',
+        version: '1',
+        description:
+          'Multi-tenant double-entry ledger: accounts, vouchers, manual postings, voids, payment integrations (SPEC §8).',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' } },
+      },
+      tags: ['health', 'accounts', 'reports', 'vouchers', 'payment-integrations', 'admin'].map((name) => ({
+        name,
+      })),
+    },
+  });
+
+  // Order matters: shed and IP-limit before any work, then authenticate, then limit per user.
+  await app.register(loadProtectionPlugin, {
+    ...DEFAULT_LOAD_PROTECTION,
+    perUserPerMinute: options.rateLimitPerMinute,
+    perIpPerMinute: options.rateLimitPerMinute * 4,
+    ...options.load,
+  });
+  await app.register(authPlugin, options.jwt);
+  app.addHook('onRequest', app.limitPerUser);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(accountRoutes);
+      await api.register(voucherRoutes, { waitMs: options.voucherWaitMs });
+      await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
+      await api.register(adminGrantRoutes);
+      api.get('/doc/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+        app.swagger(),
+      );
+      await api.register(async (docs) => {
+        // The browsable UI is public like the document it shows.
+        docs.addHook('onRoute', (route) => {
+          route.config = { ...(route.config ?? {}), public: true };
+        });
+        await docs.register(swaggerUi, { routePrefix: '/doc', uiConfig: { url: OPENAPI_PATH } as never });
+      });
+    },
+    { prefix: API_PREFIX },
+  );
+
+  return app;
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { type FastifyInstance } from 'fastify';
+import { EVENT_TYPE, MERCHANT_ID } from '../workflows/search-attributes.js';
+import {
+  type ManualVoucherInput,
+  type ManualVoucherResult,
+  type VoidVoucherInput,
+  type VoidVoucherResult,
+} from '../workflows/types.js';
+import { ApiError, ledgerFailure } from './errors.js';
+
+/** SPEC §7 workflow IDs of the API's postings. */
+export const manualWorkflowId = (merchantId: string, idempotencyKey: string) =>
+  `finance-manual-${merchantId}-${idempotencyKey}`;
+export const voidWorkflowId = (voucherId: string) => `finance-void-${voucherId}`;
+
+/** SHA-256 of a JSON value with its object keys sorted: two spellings of one request hash alike. */
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export type RunOutcome<R> = { kind: 'done'; result: R } | { kind: 'pending'; workflowId: string };
+
+interface StartSpec<I> {
+  workflowType: 'manualVoucherWorkflow' | 'voidVoucherWorkflow';
+  workflowId: string;
+  input: I;
+  merchantId: string;
+  eventType: string;
+  summary: string;
+}
+
+/**
+ * Starts the posting workflow (or joins the one already running or
+ * completed under the same ID) and waits for its result for a bounded time.
+ * ID policies: a running workflow is joined (USE_EXISTING); a completed one
+ * is not re-run (its result is read instead); a failed one may run again, so
+ * a client can retry after a transient failure with the same key.
+ */
+export async function runPosting<I, R>(
+  app: FastifyInstance,
+  spec: StartSpec<I>,
+  waitMs: number,
+): Promise<RunOutcome<R>> {
+  const { client, taskQueue } = app.temporal;
+  let handle: WorkflowHandle;
+  try {
+    handle = await client.workflow.start(spec.workflowType, {
+      taskQueue,
+      workflowId: spec.workflowId,
+      args: [spec.input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: MERCHANT_ID, value: spec.merchantId },
+        { key: EVENT_TYPE, value: spec.eventType },
+      ],
+      staticSummary: spec.summary,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw temporalUnavailable(err);
+    handle = client.workflow.getHandle(spec.workflowId);
+  }
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), waitMs);
+  try {
+    const result = (await client.withAbortSignal(abort.signal, () => handle.result())) as R;
+    return { kind: 'done', result };
+  } catch (err) {
+    if (abort.signal.aborted) return { kind: 'pending', workflowId: spec.workflowId };
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      if (cause instanceof ApplicationFailure) throw ledgerFailure(cause.type, cause.message);
+      throw new ApiError('INTERNAL_ERROR', 'the posting workflow did not complete');
+    }
+    throw temporalUnavailable(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const temporalUnavailable = (err: unknown) => {
+  const e = new ApiError('DEPENDENCY_UNAVAILABLE', 'the workflow service is unavailable, retry later');
+  (e as { cause?: unknown }).cause = err;
+  return e;
+};
+
+export type ManualRun = RunOutcome<ManualVoucherResult>;
+export type VoidRun = RunOutcome<VoidVoucherResult>;
+export type { ManualVoucherInput, VoidVoucherInput };

@@ -1,0 +1,298 @@
+import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Static } from 'typebox';
+import { LedgerError } from '../../domain/errors.js';
+import { type ManualVoucherRequest } from '../../domain/manual-plans.js';
+import { InvalidAmountError, parsePositiveMoney } from '../../domain/money.js';
+import { assertPostable, line } from '../../domain/posting-plan.js';
+import { voidability, type VoucherType } from '../../domain/vouchers.js';
+import { ApiError, notFound } from '../errors.js';
+import {
+  cursorDate,
+  cursorId,
+  decodeCursor,
+  encodeCursor,
+  idOrNotFound,
+  page,
+  parseInstant,
+} from '../pagination.js';
+import { principalOf, readScope, requireAction } from '../plugins/auth.js';
+import {
+  manualWorkflowId,
+  requestHash,
+  runPosting,
+  voidWorkflowId,
+  type ManualRun,
+  type VoidRun,
+} from '../postings.js';
+import {
+  claimIdempotencyKey,
+  findVoucher,
+  listVouchers,
+  merchantExists,
+  type VoucherRow,
+} from '../queries/vouchers.js';
+import { ERRORS, IdParams } from '../schemas/common.js';
+import {
+  IdempotencyKeyHeader,
+  ManualVoucherBody,
+  NothingPosted,
+  Pending,
+  Voucher,
+  VoucherListQuery,
+  VoucherPage,
+  VoidBody,
+} from '../schemas/vouchers.js';
+import { Type } from 'typebox';
+
+const tags = ['vouchers'];
+const security = [{ bearerAuth: [] }];
+
+export interface VoucherRouteOptions {
+  /** How long a write waits for its workflow before answering 202 (APP_ENV_VOUCHER_WAIT_MS). */
+  waitMs: number;
+}
+
+/** Vouchers: queries, manual vouchers and voids (SPEC §8), the writes run as Temporal workflows (SPEC §7). */
+export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = async (app, opts) => {
+  const voucherById = async (request: FastifyRequest, id: string): Promise<VoucherRow> => {
+    const voucher = await findVoucher(
+      app.sql,
+      await readScope(request, 'voucher'),
+      idOrNotFound(id, 'voucher'),
+    );
+    if (!voucher) throw notFound('voucher');
+    return voucher;
+  };
+
+  const pending = (reply: FastifyReply, workflowId: string) =>
+    reply.status(202).send({
+      status: 'PENDING' as const,
+      workflowId,
+      message: 'the posting is still running; repeat the same request to get its voucher',
+      temporalUrl: `${app.temporal.uiUrl}/namespaces/${encodeURIComponent(app.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+    });
+
+  app.get(
+    '/vouchers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List vouchers (with lines), newest first',
+        querystring: VoucherListQuery,
+        response: { 200: VoucherPage, ...ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, from, to, ...filter } = request.query;
+      const after = decodeCursor('vouchers', cursor, ['p', 'id'] as const);
+      const rows = await listVouchers(
+        app.sql,
+        await readScope(request, 'voucher'),
+        { ...filter, from: parseInstant(from, 'from'), to: parseInstant(to, 'to') },
+        after ? { postedAt: cursorDate(after.p), id: cursorId(after.id) } : null,
+        limit,
+      );
+      return page(rows, limit, (last) => encodeCursor('vouchers', { p: last.postedAt, id: last.id }));
+    },
+  );
+
+  app.get(
+    '/vouchers/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'One voucher with its lines',
+        params: IdParams,
+        response: { 200: Voucher, ...ERRORS },
+      },
+    },
+    async (request) => voucherById(request, request.params.id),
+  );
+
+  app.post(
+    '/vouchers',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Post a manual voucher (ADJUSTMENT correction or cash_count, TRANSFER, EXPENSE)',
+        headers: IdempotencyKeyHeader,
+        body: ManualVoucherBody,
+        response: { 201: Voucher, 200: Type.Union([Voucher, NothingPosted]), 202: Pending, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const key = request.headers['idempotency-key'];
+      const { sub } = principalOf(request);
+      await requireAction(request, body.merchantId, 'voucher', 'post', 'merchant');
+      const manual = toManualRequest(body);
+      if (!(await merchantExists(app.sql, body.merchantId))) throw notFound('merchant');
+
+      const workflowId = manualWorkflowId(body.merchantId, key);
+      const claim = await claimIdempotencyKey(app.sql, {
+        merchantId: body.merchantId,
+        key,
+        requestHash: requestHash(body),
+        workflowId,
+        createdBy: sub,
+      });
+      if (claim.requestHash !== requestHash(body)) {
+        throw new ApiError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'this Idempotency-Key was used with a different request body',
+        );
+      }
+      request.log.info(
+        { merchantId: body.merchantId, workflowId, replay: !claim.first },
+        'manual voucher requested',
+      );
+      const run: ManualRun = await runPosting(
+        app,
+        {
+          workflowType: 'manualVoucherWorkflow',
+          workflowId,
+          merchantId: body.merchantId,
+          eventType: `manual.${body.type.toLowerCase()}`,
+          summary: `manual ${body.type} for merchant ${body.merchantId} by ${sub}`,
+          input: {
+            request: manual,
+            context: {
+              merchantId: body.merchantId,
+              idempotencyKey: key,
+              createdBy: sub,
+              postedAt: new Date().toISOString(),
+              ...(body.description ? { description: body.description } : {}),
+            },
+          },
+        },
+        opts.waitMs,
+      );
+      if (run.kind === 'pending') return pending(reply, workflowId);
+      if (run.result.outcome === 'nothing_to_post') {
+        return reply.status(200).send({ outcome: 'nothing_to_post' as const, message: run.result.summary });
+      }
+      const voucher = await voucherById(request, run.result.voucher.voucherId);
+      const fresh = claim.first && !run.result.voucher.replayed;
+      request.log.info(
+        {
+          merchantId: voucher.merchantId,
+          voucherId: voucher.id,
+          voucherNumber: voucher.voucherNumber,
+          workflowId,
+        },
+        fresh ? 'manual voucher posted' : 'manual voucher replayed',
+      );
+      return reply.status(fresh ? 201 : 200).send(voucher);
+    },
+  );
+
+  app.post(
+    '/vouchers/:id/void',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Void a voucher by posting its REVERSAL; answers with the reversal',
+        params: IdParams,
+        body: VoidBody,
+        response: { 201: Voucher, 200: Voucher, 202: Pending, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const original = await voucherById(request, request.params.id);
+      await requireAction(request, original.merchantId, 'voucher', 'void', 'voucher');
+      if (original.reversedById)
+        return reply.status(200).send(await voucherById(request, original.reversedById));
+      const rule = voidability(original.type as VoucherType);
+      if (!rule.voidable)
+        throw new ApiError('VOUCHER_NOT_VOIDABLE', `voucher ${original.voucherNumber}: ${rule.reason}`);
+      const { sub } = principalOf(request);
+      const workflowId = voidWorkflowId(original.id);
+      const run: VoidRun = await runPosting(
+        app,
+        {
+          workflowType: 'voidVoucherWorkflow',
+          workflowId,
+          merchantId: original.merchantId,
+          eventType: 'manual.void',
+          summary: `void ${original.voucherNumber} by ${sub}`,
+          input: {
+            voucherId: original.id,
+            merchantId: original.merchantId,
+            reason: request.body.reason,
+            requestedBy: sub,
+          },
+        },
+        opts.waitMs,
+      );
+      if (run.kind === 'pending') return pending(reply, workflowId);
+      const reversal = await voucherById(request, run.result.reversal.voucherId);
+      request.log.info(
+        {
+          event: 'finance.voucher.voided',
+          merchantId: original.merchantId,
+          voucherId: original.id,
+          voucherNumber: reversal.voucherNumber,
+          workflowId,
+        },
+        `voucher ${original.voucherNumber} voided by ${reversal.voucherNumber}`,
+      );
+      return reply.status(run.result.reversal.replayed ? 200 : 201).send(reversal);
+    },
+  );
+};
+
+type ManualBody = Static<typeof ManualVoucherBody>;
+
+/**
+ * Checks a manual voucher's shape and arithmetic before a workflow is
+ * started, so a bad request is a 400/422 at once and never a failed workflow.
+ */
+function toManualRequest(body: ManualBody): ManualVoucherRequest {
+  const invalid = (message: string) => new ApiError('VALIDATION_FAILED', message);
+  if (body.reason === 'cash_count') {
+    if (body.type !== 'ADJUSTMENT') throw invalid('reason "cash_count" is for ADJUSTMENT vouchers');
+    if (!body.accountId || body.countedBalance === undefined)
+      throw invalid('a cash count needs accountId and countedBalance');
+    if (body.lines)
+      throw invalid('a cash count has no lines: the difference is computed from the book balance');
+    return {
+      kind: 'cash_count',
+      type: 'ADJUSTMENT',
+      reason: 'cash_count',
+      accountId: body.accountId,
+      countedBalance: body.countedBalance,
+    };
+  }
+  if (body.type === 'ADJUSTMENT' && body.reason !== 'correction')
+    throw invalid('an ADJUSTMENT needs reason "correction" or "cash_count"');
+  if (body.type !== 'ADJUSTMENT' && body.reason !== undefined)
+    throw invalid('reason applies to ADJUSTMENT vouchers only');
+  if (body.accountId !== undefined || body.countedBalance !== undefined)
+    throw invalid('accountId and countedBalance are for cash counts only');
+  if (!body.lines) throw invalid(`a ${body.type} voucher needs lines`);
+  const lines = body.lines;
+  try {
+    lines.forEach((l, i) => parsePositiveMoney(l.amount, `lines[${i}].amount`));
+    assertPostable(lines.map((l) => line({ id: l.accountId }, l.direction, l.amount, l.memo)));
+  } catch (err) {
+    if (err instanceof InvalidAmountError) throw invalid(err.message);
+    if (err instanceof LedgerError) throw new ApiError(err.code, err.message);
+    throw err;
+  }
+  return {
+    kind: 'lines',
+    type: body.type,
+    ...(body.type === 'ADJUSTMENT' ? { reason: 'correction' as const } : {}),
+    lines: lines.map((l) => ({
+      accountId: l.accountId,
+      direction: l.direction,
+      amount: l.amount,
+      ...(l.memo ? { memo: l.memo } : {}),
+    })),
+  };
+}

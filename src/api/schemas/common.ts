@@ -1,0 +1,78 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/**
+ * Shared schema constants (STYLE pattern 5). Every route declares its params,
+ * query, body and responses from these; the OpenAPI document is generated
+ * from them.
+ */
+
+/** Snowflake IDs travel as decimal strings (SPEC §2). */
+export const Id = Type.String({
+  pattern: '^[1-9][0-9]{0,18}$',
+  description: 'Snowflake ID as a decimal string',
+  examples: ['112233445566778899'],
+});
+
+/** Amounts are decimal strings with at most 4 fraction digits; a JSON number is rejected (SPEC §3). */
+export const Amount = Type.String({
+  pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,4})?$',
+  maxLength: 25,
+  description: 'positive decimal string, at most 4 fraction digits',
+  examples: ['125000.50'],
+});
+/** Signed amount (balances). */
+export const SignedAmount = Type.String({
+  description: 'decimal string, may be negative',
+  examples: ['-12.50'],
+});
+
+export const Timestamp = Type.String({
+  format: 'date-time',
+  maxLength: 40,
+  examples: ['2026-11-25T10:00:00Z'],
+});
+
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+
+export const Limit = Type.Integer({
+  minimum: 1,
+  maximum: 200,
+  default: 50,
+  description: 'page size (≤ 200)',
+});
+export const Cursor = Type.String({
+  maxLength: 512,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'opaque cursor from a previous page',
+});
+
+export const PageQuery = { limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) };
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const Count = Type.Object({ count: Type.Integer({ minimum: 0 }) });
+
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.String({ examples: ['VALIDATION_FAILED'] }),
+    message: Type.String(),
+    requestId: Type.String(),
+  },
+  { description: 'Every error: a stable code, a message, the request id' },
+);
+
+/** Error responses every route may give. */
+export const ERRORS = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const JsonObject = Type.Object(
+  {},
+  { additionalProperties: true, description: 'free-form JSON object' },
+);
+
+export const MerchantId = Id;
+
+export type IdParamsT = Static<typeof IdParams>;

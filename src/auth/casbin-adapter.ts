@@ -1,0 +1,47 @@
+import { type Adapter, type Model } from 'casbin';
+import { type PrismaClient } from '../db/client.js';
+
+/**
+ * Casbin policies in PostgreSQL (`finance."CasbinRule"`), through our Prisma
+ * client. Written here rather than taken from casbin-prisma-adapter because
+ * that one reads every row and hard-deletes, while our rows are soft-deleted
+ * (`deleted_at`, like every table) and must stay for the audit trail.
+ * Policy changes go through auth/grants.ts, so the enforcer only reads.
+ */
+export class PrismaCasbinAdapter implements Adapter {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async loadPolicy(model: Model): Promise<void> {
+    const rows = await this.prisma.casbinRule.findMany({
+      where: { deletedAt: null },
+      orderBy: { id: 'asc' },
+    });
+    for (const row of rows) {
+      const values = [row.v0, row.v1, row.v2, row.v3, row.v4, row.v5];
+      const last = values.findLastIndex((v) => v !== null && v !== '');
+      // Values are passed as an array, never re-parsed as CSV: a comma in a user id cannot inject a rule.
+      const sec = row.ptype.startsWith('g') ? 'g' : 'p';
+      model.addPolicy(
+        sec,
+        row.ptype,
+        values.slice(0, last + 1).map((v) => v ?? ''),
+      );
+    }
+  }
+
+  async savePolicy(): Promise<boolean> {
+    throw new Error('policies are changed through auth/grants.ts, not by saving the enforcer');
+  }
+
+  async addPolicy(): Promise<void> {
+    throw new Error('policies are changed through auth/grants.ts');
+  }
+
+  async removePolicy(): Promise<void> {
+    throw new Error('policies are changed through auth/grants.ts');
+  }
+
+  async removeFilteredPolicy(): Promise<void> {
+    throw new Error('policies are changed through auth/grants.ts');
+  }
+}

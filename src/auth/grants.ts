@@ -1,0 +1,107 @@
+import { type Redis } from 'ioredis';
+import { type PrismaClient } from '../db/client.js';
+import { isId } from '../lib/ids.js';
+import { ALL_MERCHANTS, policyKeys, ROLES, type RoleName } from './roles.js';
+
+/**
+ * Grants are Casbin grouping policies `g, <jwt sub>, <role>, <merchant id | *>`
+ * (SPEC §8), shared by `POST/DELETE /admin/grants` and
+ * `npm run finance -- grant|revoke`. Every change bumps the policy version in
+ * Redis (cached decisions are keyed by it, so none survives the change) and is
+ * published, so every API replica reloads its enforcer at once.
+ */
+export interface GrantDeps {
+  prisma: PrismaClient;
+  redis: Redis;
+  /** The API's Redis key prefix (APP_ENV_REDIS_KEY_PREFIX, default `sf:`). */
+  keyPrefix?: string;
+}
+
+export interface Grant {
+  user: string;
+  role: RoleName;
+  merchant: string;
+}
+
+export class InvalidGrantError extends Error {
+  override readonly name = 'InvalidGrantError';
+}
+
+// JWT subjects as grant users: printable, no whitespace or comma (a comma would split a Casbin CSV line).
+const USER = /^[^\s,\p{Cc}]{1,255}$/u;
+
+export function validateGrant(input: { user: unknown; role: unknown; merchant: unknown }): Grant {
+  const { user, role, merchant } = input;
+  if (typeof user !== 'string' || !USER.test(user)) {
+    throw new InvalidGrantError('user must be the JWT subject: 1–255 characters, no spaces or commas');
+  }
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new InvalidGrantError(`role must be one of ${ROLES.join(', ')}`);
+  }
+  if (typeof merchant !== 'string' || (merchant !== ALL_MERCHANTS && !isId(merchant))) {
+    throw new InvalidGrantError('merchant must be a merchant id or "*" for every merchant');
+  }
+  return { user, role: role as RoleName, merchant };
+}
+
+/** Serializes grant changes so two concurrent grants of the same triple insert one row. */
+const GRANT_LOCK = 0x6772616e; // "gran"
+
+/** Adds the grant; `created` is false when it already existed. */
+export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: boolean }> {
+  const g = validateGrant(input);
+  const created = await deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${GRANT_LOCK}::bigint)`;
+    const existing = await tx.casbinRule.findFirst({
+      where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
+      select: { id: true },
+    });
+    if (existing) return false;
+    await tx.casbinRule.create({ data: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant } });
+    return true;
+  });
+  if (created) await policyChanged(deps, 'grant');
+  return { created };
+}
+
+/** Removes the grant (soft delete); `revoked` is false when there was none. */
+export async function revoke(deps: GrantDeps, input: Grant): Promise<{ revoked: boolean }> {
+  const g = validateGrant(input);
+  const { count } = await deps.prisma.casbinRule.updateMany({
+    where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
+    data: { deletedAt: new Date() },
+  });
+  // Bump even when nothing matched: cheap, and heals a replica that missed a message.
+  await policyChanged(deps, 'revoke');
+  return { revoked: count > 0 };
+}
+
+export async function listGrants(
+  deps: Pick<GrantDeps, 'prisma'>,
+  filter: { user?: string; merchant?: string; afterId?: string; limit?: number } = {},
+): Promise<(Grant & { id: string; createdAt: Date })[]> {
+  const rows = await deps.prisma.casbinRule.findMany({
+    where: {
+      ptype: 'g',
+      deletedAt: null,
+      ...(filter.user ? { v0: filter.user } : {}),
+      ...(filter.merchant ? { v2: filter.merchant } : {}),
+      ...(filter.afterId ? { id: { gt: BigInt(filter.afterId) } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: filter.limit ?? 1000,
+  });
+  return rows.map((r) => ({
+    id: r.id.toString(),
+    user: r.v0 ?? '',
+    role: (r.v1 ?? '') as RoleName,
+    merchant: r.v2 ?? '',
+    createdAt: r.createdAt,
+  }));
+}
+
+async function policyChanged(deps: GrantDeps, reason: string): Promise<void> {
+  const keys = policyKeys(deps.keyPrefix ?? 'sf:');
+  const version = await deps.redis.incr(keys.version);
+  await deps.redis.publish(keys.channel, JSON.stringify({ version: String(version), reason }));
+}

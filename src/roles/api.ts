@@ -1,0 +1,12 @@
+import { apiOptionsFromConfig, buildApp, OPENAPI_PATH } from '../api/app.js';
+import { startServer } from '../api/server.js';
+import { type RoleContext, type RunningRole } from './types.js';
+
+/** The HTTP API role (SPEC §8). */
+export async function startApi({ config, logger }: RoleContext): Promise<RunningRole> {
+  const log = logger.child({ role: 'api' });
+  const app = await buildApp(apiOptionsFromConfig(config, log));
+  const server = await startServer(app, { host: config.http!.host, port: config.http!.port });
+  log.info({ url: server.url, openapi: `${server.url}${OPENAPI_PATH}` }, 'api listening');
+  return { name: 'api', stop: () => server.close() };
+}
