@@ -2,6 +2,7 @@ import { type Logger } from '../lib/logger.js';
 import { type IdGenerator } from '../lib/ids.js';
 import { type PrismaClient } from '../db/client.js';
 import { describeDbError, isTransientDbError, isUniqueViolation } from '../db/errors.js';
+import { sqlOf } from '../db/sql.js';
 import {
   findVoucherBySource,
   type PostingStatementInput,
@@ -94,7 +95,7 @@ export async function postPlan(
   };
   let result: PostingStatementResult;
   try {
-    result = await runPostingStatement(deps.prisma, input);
+    result = await runPostingStatement(sqlOf(deps.prisma), input);
   } catch (err) {
     if (isUniqueViolation(err)) {
       // A concurrent duplicate committed first: answer with its voucher.

@@ -29,6 +29,9 @@ export function createPrisma(options: DbOptions): PrismaClient {
     options: '-c client_connection_check_interval=1000',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Idle connections never keep a finished process alive (the posting path uses
+    // the pool directly, so Prisma's $disconnect may have nothing to close).
+    allowExitOnIdle: true,
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
@@ -40,4 +43,11 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 /** The pg pool behind a client, for saturation checks (API load shedding, readiness). */
 export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return pools.get(prisma);
+}
+
+/** Closes the client and its pool (the pool may have been used without Prisma ever connecting). */
+export async function closePrisma(prisma: PrismaClient): Promise<void> {
+  await prisma.$disconnect();
+  const pool = pools.get(prisma);
+  if (pool && !pool.ended) await pool.end();
 }

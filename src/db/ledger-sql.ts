@@ -1,4 +1,5 @@
 import { Prisma } from './client.js';
+import { type Sql } from './sql.js';
 import type { AccountType, Direction } from '../domain/accounts.js';
 
 /**
@@ -98,11 +99,12 @@ interface Row {
   inactive: string[] | null;
 }
 
-export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
+export async function runPostingStatement(sql: Sql, p: PostingStatementInput): Promise<PostingStatementResult> {
   const codes = [...new Set(p.lines.flatMap((l) => (l.accountCode ? [l.accountCode] : [])))];
   const ids = [...new Set(p.lines.flatMap((l) => (l.accountId ? [l.accountId] : [])))];
   const isReversal = p.reversalOfId !== null;
-  const rows = await db.$queryRaw<Row[]>`
+  const rows = await sql.query<Row>(
+    Prisma.sql`
     WITH merchant AS (
       SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint
     ), existing AS (
@@ -202,7 +204,10 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              WHERE acc_status <> 'ACTIVE') AS inactive,
            (SELECT count(*) FROM lines) AS line_count,
            (SELECT count(*) FROM voided) AS voided_count
-      FROM verdict`;
+      FROM verdict`,
+    // One text for every posting: prepared once per connection, planned once.
+    { name: 'finance_post_voucher_v1' },
+  );
   const row = rows[0]!;
   return {
     verdict: row.verdict,

@@ -1,5 +1,5 @@
 import { createActivities } from '../activities/index.js';
-import { createPrisma } from '../db/client.js';
+import { closePrisma, createPrisma } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../temporal/worker.js';
@@ -27,7 +27,7 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
   });
   const done = worker.run().finally(async () => {
     await connection.close();
-    await prisma.$disconnect();
+    await closePrisma(prisma);
   });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker polling');
   return {
