@@ -479,7 +479,11 @@ temporal_start() {
   require_free_port temporal "$TEMPORAL_PORT"
   require_free_port temporal-ui "$TEMPORAL_UI_PORT"
   local args=(server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
-    --db-filename "$TEMPORAL_DIR/temporal.db" --namespace default --log-level warn)
+    --db-filename "$TEMPORAL_DIR/temporal.db" --namespace default --log-level warn
+    # WAL journal and NORMAL sync roughly double what the single SQLite file
+    # takes (BENCHMARKS.md); a dev server crash may lose its last commits, which
+    # ingest replays safely (workflow IDs and voucher sources are unique).
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal)
   local sa
   for sa in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do args+=(--search-attribute "$sa"); done
   launch "$TEMPORAL_PID" "$TEMPORAL_LOG" "$TEMPORAL_BIN" "${args[@]}"

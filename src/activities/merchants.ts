@@ -1,4 +1,4 @@
-import { Prisma } from '../db/client.js';
+import type { Prisma } from '../db/client.js';
 import { DEFAULT_ACCOUNTS } from '../domain/accounts.js';
 import { type MerchantChange } from '../domain/events.js';
 import { type LedgerDeps } from './posting.js';
@@ -18,9 +18,13 @@ export interface MerchantProvisioned {
  * back. Safe to run concurrently and repeatedly: every write is an upsert.
  * The currency is set once: re-denominating a ledger is not a CDC update.
  */
-export async function applyMerchantChange(deps: LedgerDeps, change: MerchantChange): Promise<MerchantProvisioned> {
+export async function applyMerchantChange(
+  deps: LedgerDeps,
+  change: MerchantChange,
+): Promise<MerchantProvisioned> {
   const { merchant, op, position } = change;
-  const status = op === 'd' ? 'INACTIVE' : merchant.status;
+  if (op === 'd') return deactivateMerchant(deps, change);
+  const status = merchant.status;
   return deps.prisma.$transaction(async (tx) => {
     const upserted = await tx.$queryRaw<{ status: 'ACTIVE' | 'INACTIVE' }[]>`
       INSERT INTO finance."Merchant" AS m (id, name, currency, status, cdc_lsn, created_at, updated_at)
@@ -34,15 +38,58 @@ export async function applyMerchantChange(deps: LedgerDeps, change: MerchantChan
     const accountsCreated = await ensureControlAccounts(deps, tx, merchant.id);
     const current = applied
       ? upserted[0]!.status
-      : ((await tx.merchant.findUniqueOrThrow({ where: { id: BigInt(merchant.id) }, select: { status: true } })).status);
+      : (
+          await tx.merchant.findUniqueOrThrow({
+            where: { id: BigInt(merchant.id) },
+            select: { status: true },
+          })
+        ).status;
     deps.logger.info(
-      { event: 'finance.merchant.provisioned', merchantId: merchant.id, op, position, applied, accountsCreated },
+      {
+        event: 'finance.merchant.provisioned',
+        merchantId: merchant.id,
+        op,
+        position,
+        applied,
+        accountsCreated,
+      },
       applied
-        ? `merchant ${merchant.id} ${op === 'd' ? 'deactivated' : 'provisioned'}${accountsCreated.length ? `, created ${accountsCreated.join(', ')}` : ''}`
+        ? `merchant ${merchant.id} provisioned${accountsCreated.length ? `, created ${accountsCreated.join(', ')}` : ''}`
         : `merchant ${merchant.id}: stale CDC record at ${position} ignored`,
     );
     return { merchantId: merchant.id, applied, status: current, accountsCreated };
   });
+}
+
+/**
+ * A delete only marks the merchant INACTIVE. Debezium's delete record often
+ * carries just the key (default replica identity), so name and currency are
+ * not used, and a delete for a merchant never seen creates nothing.
+ */
+async function deactivateMerchant(
+  deps: LedgerDeps,
+  { merchant, op, position }: MerchantChange,
+): Promise<MerchantProvisioned> {
+  const updated = await deps.prisma.$queryRaw<{ status: 'ACTIVE' | 'INACTIVE' }[]>`
+    UPDATE finance."Merchant" AS m
+       SET status = 'INACTIVE'::finance."MerchantStatus", cdc_lsn = ${position}::bigint, updated_at = now()
+     WHERE m.id = ${merchant.id}::bigint AND (m.cdc_lsn IS NULL OR m.cdc_lsn <= ${position}::bigint)
+    RETURNING status::text AS status`;
+  const applied = updated.length > 0;
+  deps.logger.info(
+    {
+      event: 'finance.merchant.provisioned',
+      merchantId: merchant.id,
+      op,
+      position,
+      applied,
+      accountsCreated: [],
+    },
+    applied
+      ? `merchant ${merchant.id} deactivated`
+      : `merchant ${merchant.id}: delete at ${position} ignored (unknown merchant or stale record)`,
+  );
+  return { merchantId: merchant.id, applied, status: 'INACTIVE', accountsCreated: [] };
 }
 
 /** Creates any default account the merchant lacks; concurrent callers never duplicate one. */

@@ -47,13 +47,17 @@ export type PaymentRefunded = Envelope<
     financeSourceId: string | null;
   }
 >;
-export type InventoryReceived = Envelope<'inventory.received', { receiptId: string; currency: string; total: string }>;
+export type InventoryReceived = Envelope<
+  'inventory.received',
+  { receiptId: string; currency: string; total: string }
+>;
 export type InventoryAdjusted = Envelope<
   'inventory.adjusted',
   { adjustmentId: string; currency: string; valueDelta: string; reason: string }
 >;
 
-export type PostingEvent = SaleOrderCompleted | PaymentCaptured | PaymentRefunded | InventoryReceived | InventoryAdjusted;
+export type PostingEvent =
+  SaleOrderCompleted | PaymentCaptured | PaymentRefunded | InventoryReceived | InventoryAdjusted;
 
 /** A merchant as carried by its Debezium CDC record. */
 export interface MerchantRecord {
@@ -65,6 +69,7 @@ export interface MerchantRecord {
 
 export interface MerchantChange {
   op: 'c' | 'r' | 'u' | 'd';
+  /** For op `d` only `id` is meaningful: Debezium's delete record may carry just the key. */
   merchant: MerchantRecord;
   /** Debezium `source.lsn` (or ts_ms when no LSN): later changes win, older ones are ignored. */
   position: string;

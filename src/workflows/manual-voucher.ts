@@ -1,13 +1,16 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { planManualVoucher } from '../domain/manual-plans.js';
-import { postingFailed } from './failures.js';
+import { planOrFail, postingFailed } from './failures.js';
 import { INTERACTIVE_ACTIVITY } from './presets.js';
 import { VOUCHER_NUMBER } from './search-attributes.js';
 import { type ManualVoucherInput, type ManualVoucherResult } from './types.js';
 
 /** A manual voucher from the API, ID `finance-manual-<merchant>-<Idempotency-Key>`. */
-export async function manualVoucherWorkflow({ request, context }: ManualVoucherInput): Promise<ManualVoucherResult> {
+export async function manualVoucherWorkflow({
+  request,
+  context,
+}: ManualVoucherInput): Promise<ManualVoucherResult> {
   const { postVoucher, postCashCount } = proxyActivities<Activities>(INTERACTIVE_ACTIVITY);
   const fields = { merchantId: context.merchantId, idempotencyKey: context.idempotencyKey };
   try {
@@ -31,13 +34,18 @@ export async function manualVoucherWorkflow({ request, context }: ManualVoucherI
             accountId: request.accountId,
             countedBalance: request.countedBalance,
           })
-        : await postVoucher(planManualVoucher(request, context));
+        : await postVoucher(planOrFail(() => planManualVoucher(request, context)));
     if (!v) return { outcome: 'nothing_to_post', summary: 'the counted balance equals the book balance' };
     upsertSearchAttributes([{ key: VOUCHER_NUMBER, value: v.voucherNumber }]);
     return {
       outcome: 'posted',
       summary: `${v.voucherType} ${v.voucherNumber}`,
-      voucher: { voucherId: v.voucherId, voucherNumber: v.voucherNumber, voucherType: v.voucherType, replayed: v.replayed },
+      voucher: {
+        voucherId: v.voucherId,
+        voucherNumber: v.voucherNumber,
+        voucherType: v.voucherType,
+        replayed: v.replayed,
+      },
     };
   } catch (err) {
     return postingFailed(err, `manual ${request.type} voucher`, fields);

@@ -1,8 +1,8 @@
-import { log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { planForEvent } from '../domain/event-plans.js';
-import { postingFailed } from './failures.js';
-import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, postingActivity } from './presets.js';
+import { planOrFail, postingFailed } from './failures.js';
+import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, postingActivity, postingLocalActivity } from './presets.js';
 import { VOUCHER_NUMBER } from './search-attributes.js';
 import { type PostEventInput, type PostEventResult, type VoucherRef } from './types.js';
 
@@ -13,22 +13,39 @@ import { type PostEventInput, type PostEventResult, type VoucherRef } from './ty
  */
 export async function postEventWorkflow(input: PostEventInput): Promise<PostEventResult> {
   const { event } = input;
-  const { postVoucher } = proxyActivities<Activities>(
-    postingActivity(input.missingAccountRetryHours ?? DEFAULT_MISSING_ACCOUNT_RETRY_HOURS),
-  );
+  const retryHours = input.missingAccountRetryHours ?? DEFAULT_MISSING_ACCOUNT_RETRY_HOURS;
+  const { postVoucher } = input.localActivities
+    ? proxyLocalActivities<Activities>(postingLocalActivity(retryHours))
+    : proxyActivities<Activities>(postingActivity(retryHours));
   const fields = { eventId: event.id, eventType: event.type, merchantId: event.merchantId, ...input.origin };
-  const plan = planForEvent(event);
+  const plan = planOrFail(() => planForEvent(event));
   if (plan.kind === 'skip') {
-    log.info(`SKIP voucher: ${plan.reason}`, { event: 'SKIP voucher', ...fields, ...plan.fields });
-    return { outcome: 'skipped', summary: `skipped ${event.type} ${event.id}: ${plan.reason}`, reason: plan.reason };
+    log.info(`SKIP voucher: ${plan.reason}`, {
+      event: 'SKIP voucher',
+      ...fields,
+      ...presentNulls(plan.fields),
+    });
+    return {
+      outcome: 'skipped',
+      summary: `skipped ${event.type} ${event.id}: ${plan.reason}`,
+      reason: plan.reason,
+    };
   }
   const vouchers: VoucherRef[] = [];
   for (const posting of plan.plans) {
     try {
       const v = await postVoucher(posting);
-      vouchers.push({ voucherId: v.voucherId, voucherNumber: v.voucherNumber, voucherType: v.voucherType, replayed: v.replayed });
+      vouchers.push({
+        voucherId: v.voucherId,
+        voucherNumber: v.voucherNumber,
+        voucherType: v.voucherType,
+        replayed: v.replayed,
+      });
     } catch (err) {
-      postingFailed(err, `posting ${posting.voucherType} for ${event.type} ${event.id}`, { ...fields, sourceId: posting.sourceId });
+      postingFailed(err, `posting ${posting.voucherType} for ${event.type} ${event.id}`, {
+        ...fields,
+        sourceId: posting.sourceId,
+      });
     }
   }
   upsertSearchAttributes([{ key: VOUCHER_NUMBER, value: vouchers[0]!.voucherNumber }]);
@@ -37,4 +54,12 @@ export async function postEventWorkflow(input: PostEventInput): Promise<PostEven
     summary: `${event.type} for merchant ${event.merchantId} → ${vouchers.map((v) => v.voucherNumber).join(', ')}`,
     vouchers,
   };
+}
+
+/**
+ * The SDK's log sink drops null-valued fields, but operators search for the
+ * field itself (`finance.source.id`), so an absent value is logged as "(missing)".
+ */
+function presentNulls(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v ?? '(missing)']));
 }

@@ -1,12 +1,12 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities, MerchantProvisioned } from '../activities/index.js';
 import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, provisioningActivity } from './presets.js';
+import { type ProvisionMerchantInput } from './types.js';
 
 /** A merchant CDC record → merchant row and its default accounts (SPEC §6). */
-export async function provisionMerchantWorkflow(input: {
-  change: Parameters<Activities['applyMerchantChange']>[0];
-  missingAccountRetryHours?: number;
-}): Promise<MerchantProvisioned & { summary: string }> {
+export async function provisionMerchantWorkflow(
+  input: ProvisionMerchantInput,
+): Promise<MerchantProvisioned & { summary: string }> {
   const { applyMerchantChange } = proxyActivities<Activities>(
     provisioningActivity(input.missingAccountRetryHours ?? DEFAULT_MISSING_ACCOUNT_RETRY_HOURS),
   );
@@ -14,5 +14,11 @@ export async function provisionMerchantWorkflow(input: {
   const summary = result.applied
     ? `merchant ${result.merchantId} ${result.status}; accounts created: ${result.accountsCreated.join(', ') || 'none'}`
     : `merchant ${result.merchantId}: stale CDC record ignored`;
+  log.info(summary, {
+    merchantId: result.merchantId,
+    op: input.change.op,
+    position: input.change.position,
+    ...input.origin,
+  });
   return { ...result, summary };
 }

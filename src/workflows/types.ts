@@ -14,6 +14,8 @@ export interface PostEventInput {
   /** Kafka coordinates, for the operator who follows a message into the UI. */
   origin?: { topic: string; partition: number; offset: string };
   missingAccountRetryHours?: number;
+  /** Post through local activities (fewer server round trips; see presets.ts). Default: normal activities. */
+  localActivities?: boolean;
 }
 
 export type PostEventResult =

@@ -14,9 +14,17 @@ export async function voidVoucherWorkflow(input: VoidVoucherInput): Promise<Void
     return {
       outcome: 'voided',
       summary: `voucher ${input.voucherId} voided by ${v.voucherNumber}`,
-      reversal: { voucherId: v.voucherId, voucherNumber: v.voucherNumber, voucherType: v.voucherType, replayed: v.replayed },
+      reversal: {
+        voucherId: v.voucherId,
+        voucherNumber: v.voucherNumber,
+        voucherType: v.voucherType,
+        replayed: v.replayed,
+      },
     };
   } catch (err) {
-    return postingFailed(err, `voiding voucher ${input.voucherId}`, { voucherId: input.voucherId, merchantId: input.merchantId });
+    return postingFailed(err, `voiding voucher ${input.voucherId}`, {
+      voucherId: input.voucherId,
+      merchantId: input.merchantId,
+    });
   }
 }

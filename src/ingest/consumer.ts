@@ -1,0 +1,228 @@
+import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { type Logger } from '../lib/logger.js';
+import { type BackoffOptions, PartitionBackoff } from './backoff.js';
+import { sendDeadLetter } from './dead-letters.js';
+import { decideMessage, type DecodeOptions } from './decode.js';
+import { type Dlq, type WorkflowStartRequest } from './results.js';
+import { type MessageOrigin } from './workflow-start.js';
+import { type StartWorkflow } from './workflow-starter.js';
+
+export interface IngestConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  /** The topics to consume and what each carries. */
+  decode: DecodeOptions;
+  dlqTopic: string;
+  producer: Producer;
+  startWorkflow: StartWorkflow;
+  logger: Logger;
+  /** Batches (one per partition) processed at once; one partition is never processed concurrently. */
+  partitionsConsumedConcurrently: number;
+  /** Workflow starts in flight per partition; offsets are still resolved strictly in order. */
+  startsInFlightPerPartition?: number;
+  backoff?: BackoffOptions;
+}
+
+export interface IngestStats {
+  started: number;
+  duplicates: number;
+  skipped: number;
+  deadLettered: number;
+  /** Failed hand-offs (Temporal or DLQ unreachable) that paused a partition. */
+  retries: number;
+}
+
+export interface IngestConsumer {
+  start(): Promise<void>;
+  /** Stops fetching, lets the in-flight batch finish its starts, commits what was accepted, leaves the group. */
+  stop(): Promise<void>;
+  /** Rejects if kafkajs gives up on the consumer for good. */
+  readonly done: Promise<void>;
+  readonly stats: IngestStats;
+}
+
+/**
+ * Kafka → Temporal. Per message: decide (start | skip | dlq), hand it off,
+ * and only then resolve its offset; kafkajs commits resolved offsets only.
+ *
+ * The failure rule is "pause, never skip, never throw": when Temporal or the
+ * DLQ cannot take a message, the partition is paused and resumed with
+ * backoff, and the batch returns without resolving that message, so the
+ * committed offset never passes it. Throwing instead would make kafkajs
+ * retry, then leave and rejoin the group (a rebalance storm), and a
+ * TypeError-like throw would stop the consumer for good. Only kafkajs' own
+ * errors (from heartbeat/commit, e.g. a rebalance) propagate.
+ */
+export function createIngestConsumer(options: IngestConsumerOptions): IngestConsumer {
+  const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger } = options;
+  const log = logger.child({ component: 'ingest' });
+  const inFlight = Math.max(1, options.startsInFlightPerPartition ?? 8);
+  const backoff = new PartitionBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 15_000 });
+  const stats: IngestStats = { started: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+
+  let settle: { resolve: () => void; reject: (err: Error) => void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  // Observed by whoever awaits `done`; never an unhandled rejection when nobody does.
+  done.catch(() => undefined);
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) {
+      log.warn(
+        { err: payload.error, groupId },
+        'Kafka consumer crashed; kafkajs restarts it (uncommitted messages are re-read)',
+      );
+    } else {
+      log.error({ err: payload.error, groupId }, 'Kafka consumer crashed and will not restart');
+      settle.reject(payload.error);
+    }
+  });
+
+  /** Starts one workflow; true when Temporal accepted it (now or before). Never throws. */
+  async function start(at: MessageOrigin, request: WorkflowStartRequest): Promise<boolean> {
+    const fields = {
+      ...at,
+      workflowId: request.workflowId,
+      merchantId: request.merchantId,
+      eventType: request.eventType,
+    };
+    try {
+      const outcome = await startWorkflow(request);
+      if (outcome.kind === 'started') {
+        stats.started += 1;
+        log.info(
+          { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
+          `workflow started: ${request.summary}`,
+        );
+        return true;
+      }
+      if (outcome.kind === 'duplicate') {
+        stats.duplicates += 1;
+        log.info(
+          { ...fields, event: 'finance.ingest.duplicate' },
+          `duplicate: workflow ${request.workflowId} was already started; nothing to do`,
+        );
+        return true;
+      }
+      log.warn(
+        { ...fields, code: outcome.code, error: outcome.message },
+        `workflow start not accepted (${outcome.code}); will retry`,
+      );
+    } catch (err) {
+      log.error({ ...fields, err }, 'workflow start failed unexpectedly; will retry');
+    }
+    return false;
+  }
+
+  /** Sends one dead letter; true once the DLQ acknowledged it. Never throws. */
+  async function deadLetter(at: MessageOrigin, message: KafkaMessage, verdict: Dlq): Promise<boolean> {
+    const fields = { ...at, reason: verdict.reason, detail: verdict.detail, dlqTopic };
+    try {
+      const original = {
+        ...at,
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+        timestamp: message.timestamp,
+      };
+      await sendDeadLetter(producer, dlqTopic, original, verdict);
+      stats.deadLettered += 1;
+      log.warn(
+        { ...fields, event: 'finance.ingest.dead_lettered' },
+        `message dead-lettered to ${dlqTopic}: ${verdict.reason}`,
+      );
+      return true;
+    } catch (err) {
+      log.error({ ...fields, err }, 'could not send a dead letter; will retry');
+      return false;
+    }
+  }
+
+  /**
+   * Hands a chunk of one partition's messages off and returns how many, from
+   * the first, may be resolved. Workflow starts run concurrently; skips and
+   * dead letters are acted on in order, only once everything before them was
+   * accepted, so a retried chunk never dead-letters a message twice.
+   */
+  async function handOff(topic: string, partition: number, chunk: KafkaMessage[]): Promise<number> {
+    const origins = chunk.map((m) => ({ topic, partition, offset: m.offset }));
+    const decisions = chunk.map((m, j) => decideMessage({ ...origins[j]!, value: m.value }, decode));
+    const starts = decisions.map((d, j) => (d.kind === 'start' ? start(origins[j]!, d.start) : undefined));
+    let accepted = 0;
+    for (const [j, decision] of decisions.entries()) {
+      let ok: boolean;
+      if (decision.kind === 'start') ok = await starts[j]!;
+      else if (decision.kind === 'dlq') ok = await deadLetter(origins[j]!, chunk[j]!, decision);
+      else {
+        stats.skipped += 1;
+        log.info(
+          { ...origins[j], reason: decision.reason, event: 'finance.ingest.skipped' },
+          `message skipped: ${decision.reason}`,
+        );
+        ok = true;
+      }
+      if (!ok) break;
+      accepted += 1;
+    }
+    // Starts after a refused one still run to their deadline; wait, so none outlives the batch.
+    await Promise.all(starts);
+    return accepted;
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause } = payload;
+    const { topic, partition, messages } = batch;
+    for (let i = 0; i < messages.length; i += inFlight) {
+      // Stopping, or the partition was revoked/seeked: leave the rest unresolved for whoever reads next.
+      if (!isRunning() || isStale()) return;
+      const chunk = messages.slice(i, i + inFlight);
+      const accepted = await handOff(topic, partition, chunk);
+      // In order only: a later start that succeeded is started again after the pause and recognised as a duplicate.
+      for (const m of chunk.slice(0, accepted)) resolveOffset(m.offset);
+      if (accepted < chunk.length) {
+        stats.retries += 1;
+        const refused = chunk[accepted]!.offset;
+        const { delayMs, attempt } = backoff.pause(topic, partition, pause);
+        log.warn(
+          {
+            topic,
+            partition,
+            offset: refused,
+            attempt,
+            retryInMs: delayMs,
+            event: 'finance.ingest.partition_paused',
+          },
+          `partition ${topic}/${partition} paused at offset ${refused}; retrying in ${delayMs} ms`,
+        );
+        return;
+      }
+      backoff.succeeded(topic, partition);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  return {
+    stats,
+    done,
+    async start() {
+      await consumer.connect();
+      // fromBeginning: a new group starts at the earliest offset; with "latest", a group that has no
+      // committed offset yet and restarts after an error may skip messages (kafkajs #238).
+      await consumer.subscribe({ topics: [...decode.topicRoles.keys()], fromBeginning: true });
+      await consumer.run({
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        // Long batches commit their accepted prefix as they go (besides the commit at each batch end).
+        autoCommitInterval: 1_000,
+        eachBatch,
+      });
+      log.info({ groupId, topics: [...decode.topicRoles.keys()], dlqTopic }, 'ingest consuming');
+    },
+    async stop() {
+      await consumer.disconnect();
+      backoff.clear();
+      settle.resolve();
+      log.info({ groupId, ...stats }, 'ingest stopped');
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { decodePostingEvent } from './events.js';
+import { parseJsonMessage } from './json.js';
+import { decodeMerchantChange } from './merchant-cdc.js';
+import { dlq, type IngestDecision, skip } from './results.js';
+import { type MessageOrigin, postEventStart, provisionMerchantStart } from './workflow-start.js';
+
+export type TopicRole = 'events' | 'merchantCdc';
+
+export interface DecodeOptions {
+  /** Topic name → what it carries. */
+  topicRoles: ReadonlyMap<string, TopicRole>;
+  maxMessageBytes: number;
+  missingAccountRetryHours: number;
+  /** Post events through local activities (workflows/presets.ts); off by default. */
+  localActivities?: boolean;
+}
+
+export interface RawMessage extends MessageOrigin {
+  value: Buffer | null;
+}
+
+/**
+ * One Kafka message → the decision for it: start a workflow, skip it, or
+ * dead-letter it. Pure and total: it never throws, whatever the bytes are,
+ * so a poison message can never stop the consumer (a throw of a TypeError
+ * from a kafkajs handler would stop it for good).
+ */
+export function decideMessage(message: RawMessage, options: DecodeOptions): IngestDecision {
+  try {
+    return decide(message, options);
+  } catch (err) {
+    return dlq('DECODER_ERROR', `decoder failed unexpectedly: ${(err as Error).message}`);
+  }
+}
+
+function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
+  const origin: MessageOrigin = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+  };
+  const role = options.topicRoles.get(message.topic);
+  if (!role) return dlq('UNKNOWN_TOPIC', `no decoder for topic ${message.topic}`);
+
+  if (role === 'merchantCdc') {
+    if (message.value === null) return skip('CDC tombstone');
+    const json = parseJsonMessage(message.value, options.maxMessageBytes, { exactIntegers: true });
+    if (json.kind !== 'ok') return json;
+    const change = decodeMerchantChange(json.value);
+    if (change.kind !== 'ok') return change;
+    return {
+      kind: 'start',
+      start: provisionMerchantStart(change.value, origin, options.missingAccountRetryHours),
+    };
+  }
+
+  if (message.value === null || message.value.length === 0)
+    return dlq('EMPTY_MESSAGE', 'an event message has no value');
+  const json = parseJsonMessage(message.value, options.maxMessageBytes);
+  if (json.kind !== 'ok') return json;
+  const event = decodePostingEvent(json.value);
+  if (event.kind !== 'ok') return event;
+  return {
+    kind: 'start',
+    start: postEventStart(event.value, origin, options.missingAccountRetryHours, options.localActivities),
+  };
+}

@@ -1,0 +1,106 @@
+import { Partitioners } from 'kafkajs';
+import { type KafkaConfig, type TemporalConfig } from '../config/index.js';
+import { type Logger } from '../lib/logger.js';
+import { createTemporalClient } from '../temporal/client.js';
+import { createIngestConsumer, type IngestStats } from './consumer.js';
+import { type TopicRole } from './decode.js';
+import { createKafka } from './kafka.js';
+import { ensureTopics } from './topics.js';
+import { createWorkflowStarter } from './workflow-starter.js';
+
+export interface IngestOptions {
+  kafka: KafkaConfig;
+  temporal: TemporalConfig;
+  logger: Logger;
+  /** Workflow starts in flight per partition (default 8). */
+  startsInFlightPerPartition?: number;
+  /** Bound on one workflow start, client retries included (default 10 s). */
+  startTimeoutMs?: number;
+  /** Let the started workflows post through local activities (default: APP_ENV_POSTING_LOCAL_ACTIVITIES). */
+  localActivities?: boolean;
+}
+
+export interface RunningIngest {
+  readonly stats: IngestStats;
+  readonly done: Promise<void>;
+  /** Stop consuming, finish in-flight starts, commit, disconnect from Kafka and Temporal. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Boots ingest: topics (created when missing), the Temporal client, the DLQ
+ * producer, then the consumer. Each client is closed again if a later step
+ * fails, so a failed boot leaves nothing running.
+ */
+export async function createIngest(options: IngestOptions): Promise<RunningIngest> {
+  const { kafka: config, temporal, logger } = options;
+  const kafka = createKafka(config, logger);
+  const { sale, inventory, merchantCdc, dlq } = config.topics;
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, [sale, inventory, merchantCdc, dlq], config.topicPartitions, logger);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of cleanups.reverse())
+      await close().catch((err: unknown) => logger.warn({ err }, 'ingest: closing a client failed'));
+  };
+  try {
+    const { client, connection } = await createTemporalClient({
+      address: temporal.address,
+      namespace: temporal.namespace,
+    });
+    cleanups.push(() => connection.close());
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+
+    const topicRoles = new Map<string, TopicRole>([
+      [sale, 'events'],
+      [inventory, 'events'],
+      [merchantCdc, 'merchantCdc'],
+    ]);
+    const consumer = createIngestConsumer({
+      kafka,
+      groupId: config.groupId,
+      decode: {
+        topicRoles,
+        maxMessageBytes: config.maxMessageBytes,
+        missingAccountRetryHours: temporal.missingAccountRetryHours,
+        localActivities: options.localActivities ?? temporal.postingLocalActivities,
+      },
+      dlqTopic: dlq,
+      producer,
+      startWorkflow: createWorkflowStarter({
+        client,
+        taskQueue: temporal.taskQueue,
+        startTimeoutMs: options.startTimeoutMs ?? 10_000,
+      }),
+      logger,
+      partitionsConsumedConcurrently: config.topicPartitions,
+      ...(options.startsInFlightPerPartition
+        ? { startsInFlightPerPartition: options.startsInFlightPerPartition }
+        : {}),
+    });
+    cleanups.push(() => consumer.stop());
+    await consumer.start();
+
+    let stopping: Promise<void> | undefined;
+    return {
+      stats: consumer.stats,
+      done: consumer.done,
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import { type PostEventInput, type ProvisionMerchantInput } from '../workflows/types.js';
+
+/**
+ * Ingest steps return a result instead of throwing (STYLE pattern 10): a
+ * message either continues (`ok`), is deliberately ignored (`skip`), or is
+ * dead-lettered with a machine-readable reason (`dlq`). Only infrastructure
+ * failures (Temporal or Kafka unreachable) are retried, and those are not
+ * decided here: they belong to the consumer.
+ */
+export type StepResult<T> = Ok<T> | Skip | Dlq;
+
+export interface Ok<T> {
+  kind: 'ok';
+  value: T;
+}
+export interface Skip {
+  kind: 'skip';
+  reason: string;
+}
+export interface Dlq {
+  kind: 'dlq';
+  reason: DlqReason;
+  /** What exactly is wrong, for the operator reading the dead letter. */
+  detail: string;
+}
+
+/** The final decision for one Kafka message. */
+export type IngestDecision = { kind: 'start'; start: WorkflowStartRequest } | Skip | Dlq;
+
+/**
+ * Dead-letter reason codes: a contract for whoever drains `finance.dlq`
+ * (they are sent as the `x-finance-dlq-reason` header). Renaming one breaks them.
+ */
+export const DLQ_REASONS = [
+  'MESSAGE_TOO_LARGE',
+  'EMPTY_MESSAGE',
+  'INVALID_ENCODING',
+  'INVALID_JSON',
+  'INVALID_ENVELOPE',
+  'UNKNOWN_EVENT_TYPE',
+  'INVALID_EVENT_DATA',
+  'AMOUNT_NOT_A_DECIMAL_STRING',
+  'INVALID_CDC_RECORD',
+  'UNKNOWN_TOPIC',
+  'DECODER_ERROR',
+] as const;
+export type DlqReason = (typeof DLQ_REASONS)[number];
+
+/** Everything needed to start the one workflow a message maps to; computed without I/O. */
+export type WorkflowStartRequest =
+  | (StartCommon & { workflowType: 'postEventWorkflow'; input: PostEventInput })
+  | (StartCommon & { workflowType: 'provisionMerchantWorkflow'; input: ProvisionMerchantInput });
+
+interface StartCommon {
+  /** Deterministic: the same event always maps to the same ID, which is what makes a replay harmless. */
+  workflowId: string;
+  merchantId: string;
+  /** `sale.order.completed`, …, or `merchant.created` / `merchant.updated` / … for CDC. */
+  eventType: string;
+  /** One line for the Temporal UI (static summary) and the logs. */
+  summary: string;
+}
+
+export const ok = <T>(value: T): Ok<T> => ({ kind: 'ok', value });
+export const skip = (reason: string): Skip => ({ kind: 'skip', reason });
+export const dlq = (reason: DlqReason, detail: string): Dlq => ({
+  kind: 'dlq',
+  reason,
+  detail: clip(detail),
+});
+
+/** Dead-letter details travel in a Kafka header: keep them bounded. */
+function clip(s: string): string {
+  return s.length > 1000 ? `${s.slice(0, 999)}…` : s;
+}

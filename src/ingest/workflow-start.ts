@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { type PostingEvent } from '../domain/events.js';
+import { type DecodedMerchantChange } from './merchant-cdc.js';
+import { type WorkflowStartRequest } from './results.js';
+
+/** Where a message came from: carried into the workflow input so an operator can follow it back to Kafka. */
+export interface MessageOrigin {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export const EVENT_WORKFLOW_PREFIX = 'finance-event-';
+
+/** SPEC §7: `finance-event-<event id>`; the id pattern already excludes anything unsafe in a workflow ID. */
+export const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;
+
+export function postEventStart(
+  event: PostingEvent,
+  origin: MessageOrigin,
+  missingAccountRetryHours: number,
+  localActivities = false,
+): WorkflowStartRequest {
+  return {
+    workflowType: 'postEventWorkflow',
+    workflowId: eventWorkflowId(event.id),
+    merchantId: event.merchantId,
+    eventType: event.type,
+    summary: `${event.type} ${event.id} for merchant ${event.merchantId}`,
+    input: { event, origin, missingAccountRetryHours, ...(localActivities ? { localActivities } : {}) },
+  };
+}
+
+const CDC_EVENT_TYPES = {
+  c: 'merchant.created',
+  r: 'merchant.snapshot',
+  u: 'merchant.updated',
+  d: 'merchant.deleted',
+} as const;
+
+/**
+ * A CDC record's workflow ID must be the same every time Debezium (re)delivers
+ * the record and different for every real change. A WAL LSN is unique per
+ * change of a row, so merchant id + LSN is enough. Without an LSN only a
+ * millisecond timestamp orders changes, and two changes in one millisecond
+ * would collide; the op and a hash of the row data tell those apart (the
+ * envelope's own ts_ms is not used: it changes on re-delivery).
+ */
+export function merchantWorkflowId({ change, positionKind, rowFingerprint }: DecodedMerchantChange): string {
+  const base = `${EVENT_WORKFLOW_PREFIX}merchant-${change.merchant.id}-${change.position}`;
+  if (positionKind === 'lsn') return base;
+  const digest = createHash('sha256').update(`${change.op}\n${rowFingerprint}`).digest('hex').slice(0, 16);
+  return `${base}-${change.op}-${digest}`;
+}
+
+export function provisionMerchantStart(
+  decoded: DecodedMerchantChange,
+  origin: MessageOrigin,
+  missingAccountRetryHours: number,
+): WorkflowStartRequest {
+  const { change } = decoded;
+  const eventType = CDC_EVENT_TYPES[change.op];
+  return {
+    workflowType: 'provisionMerchantWorkflow',
+    workflowId: merchantWorkflowId(decoded),
+    merchantId: change.merchant.id,
+    eventType,
+    summary: `${eventType} merchant ${change.merchant.id} at ${decoded.positionKind} ${change.position}`,
+    input: { change, origin, missingAccountRetryHours },
+  };
+}

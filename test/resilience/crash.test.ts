@@ -1,0 +1,204 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { type Admin, type Kafka, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PrismaClient } from '../../src/db/client.js';
+import { DLQ_HEADERS } from '../../src/ingest/dead-letters.js';
+import { ensureTopics } from '../../src/ingest/topics.js';
+import { createTestMerchant, testPrisma } from '../support/db.js';
+import { testEnv } from '../support/env.js';
+import {
+  groupCaughtUp,
+  ingestTestConfig,
+  readWholeTopic,
+  testKafka,
+  testProducer,
+} from '../support/ingest.js';
+import { eventually } from '../support/ledger-view.js';
+import { capturingLogger } from '../support/logs.js';
+import { type RoleProcess, spawnRole } from '../support/processes.js';
+import { buildEventStream, EVENT_ID_HEADER, type ProducedEvent } from './event-stream.js';
+
+/**
+ * Issue 4's crash proof: ≥ 2,000 events ingested while the ingest process
+ * and, separately, the worker process are SIGKILLed 3 times each at random
+ * moments and restarted. Afterwards every produced event ID has exactly one
+ * outcome (posted once, skipped, or dead-lettered) and the ledger verifies.
+ * Slow (about 2 minutes): runs when SF_RESILIENCE_TESTS=1.
+ */
+const EVENTS = 2_000;
+const MERCHANTS = 20;
+const KILLS_EACH = 3;
+
+const logs = capturingLogger('warn');
+const config = ingestTestConfig({ APP_ENV_KAFKA_TOPIC_PARTITIONS: '6' });
+const { sale, inventory, merchantCdc, dlq } = config.kafka.topics;
+const childEnv: Record<string, string> = {
+  APP_ENV_DB_URL: testEnv.dbUrl,
+  APP_ENV_REDIS_URL: testEnv.redisUrl,
+  APP_ENV_KAFKA_BROKERS: config.kafka.brokers.join(','),
+  APP_ENV_KAFKA_CLIENT_ID: config.kafka.clientId,
+  APP_ENV_KAFKA_GROUP_ID: config.kafka.groupId,
+  APP_ENV_KAFKA_TOPIC_SALE: sale,
+  APP_ENV_KAFKA_TOPIC_INVENTORY: inventory,
+  APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: merchantCdc,
+  APP_ENV_KAFKA_TOPIC_DLQ: dlq,
+  APP_ENV_KAFKA_TOPIC_PARTITIONS: '6',
+  APP_ENV_TEMPORAL_ADDRESS: config.temporal.address,
+  APP_ENV_TEMPORAL_NAMESPACE: config.temporal.namespace,
+  APP_ENV_TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+  LOG_LEVEL: 'info',
+};
+const logDir = mkdtempSync(join(tmpdir(), 'sf-crash-'));
+
+let prisma: PrismaClient;
+let kafka: Kafka;
+let producer: Producer;
+let admin: Admin;
+let temporal: { client: Client; connection: Connection };
+const roles: Record<'ingest' | 'worker', RoleProcess | undefined> = { ingest: undefined, worker: undefined };
+
+const start = (role: 'ingest' | 'worker') =>
+  (roles[role] = spawnRole(role, childEnv, join(logDir, `${role}.log`)));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function killAndRestart(role: 'ingest' | 'worker'): Promise<void> {
+  roles[role]!.kill('SIGKILL');
+  await roles[role]!.exited;
+  start(role);
+}
+
+describe.skipIf(!process.env.SF_RESILIENCE_TESTS)(
+  'crash: SIGKILL ingest and worker while 2,000 events flow',
+  () => {
+    beforeAll(async () => {
+      prisma = await testPrisma();
+      kafka = testKafka(config.kafka, logs.logger);
+      admin = kafka.admin();
+      [producer] = await Promise.all([testProducer(kafka), admin.connect()]);
+      await ensureTopics(admin, [sale, inventory, merchantCdc, dlq], 6, logs.logger);
+      const connection = await Connection.connect({ address: config.temporal.address });
+      temporal = { connection, client: new Client({ connection, namespace: config.temporal.namespace }) };
+    });
+
+    afterAll(async () => {
+      roles.ingest?.kill('SIGTERM');
+      roles.worker?.kill('SIGTERM');
+      await Promise.all([roles.ingest?.exited, roles.worker?.exited]);
+      await producer?.disconnect();
+      await admin?.disconnect();
+      await temporal?.connection.close();
+      await prisma?.$disconnect();
+    });
+
+    it(
+      'every event ends posted once, skipped or dead-lettered, and the ledger verifies',
+      { timeout: 900_000 },
+      async () => {
+        const merchants = await Promise.all(
+          Array.from({ length: MERCHANTS }, () => createTestMerchant(prisma, logs.logger)),
+        );
+        const events = buildEventStream(merchants, EVENTS);
+        start('worker');
+        start('ingest');
+
+        // Produce in small batches while a killer SIGKILLs each role 3 times at random moments.
+        const kills = [...Array(KILLS_EACH).fill('ingest'), ...Array(KILLS_EACH).fill('worker')] as (
+          'ingest' | 'worker'
+        )[];
+        const killer = (async () => {
+          for (const role of kills.sort(() => Math.random() - 0.5)) {
+            // A random moment while the role is really working, not while it is still booting.
+            await roles[role]!.ready;
+            await sleep(1_000 + Math.random() * 4_000);
+            await killAndRestart(role);
+          }
+        })();
+        for (let i = 0; i < events.length; i += 50) {
+          await producer.sendBatch({
+            topicMessages: [sale, inventory].map((topic) => ({
+              topic,
+              messages: events
+                .slice(i, i + 50)
+                .filter((e) => e.topic === (topic === sale ? 'sale' : 'inventory'))
+                .map((e) => ({ key: e.merchantId, value: e.value, headers: { [EVENT_ID_HEADER]: e.id } })),
+            })),
+          });
+          await sleep(250);
+        }
+        await killer;
+
+        // Drain: everything handed off, and every expected voucher posted (a killed worker's activity is retried
+        // only after its 30 s start-to-close timeout).
+        const topics = [sale, inventory, merchantCdc];
+        await eventually(
+          async () => ((await groupCaughtUp(admin, config.kafka.groupId, topics)) ? true : undefined),
+          300_000,
+          'ingest to drain',
+        );
+        const expectedVouchers = events.reduce(
+          (n, e) => n + (e.outcome.kind === 'posted' ? e.outcome.vouchers : 0),
+          0,
+        );
+        const merchantIds = merchants.map((m) => BigInt(m.merchantId));
+        await eventually(
+          async () =>
+            (await prisma.financeVoucher.count({ where: { merchantId: { in: merchantIds } } })) >=
+            expectedVouchers
+              ? true
+              : undefined,
+          300_000,
+          `${expectedVouchers} vouchers`,
+        );
+        await assertExactlyOneOutcome(events, merchantIds);
+
+        const verify = await promisify(execFile)('npm', ['run', '--silent', 'finance', '--', 'verify'], {
+          env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl },
+        });
+        expect(verify.stdout).toContain('invariants hold');
+      },
+    );
+  },
+);
+
+async function assertExactlyOneOutcome(events: ProducedEvent[], merchantIds: bigint[]): Promise<void> {
+  // Posted: each posting event has exactly its vouchers, carrying its event id.
+  const rows = await prisma.financeVoucher.groupBy({
+    by: ['eventId'],
+    where: { merchantId: { in: merchantIds } },
+    _count: true,
+  });
+  const vouchersOf = new Map(rows.map((r) => [r.eventId, r._count]));
+  // Dead-lettered: the DLQ keeps the original headers, so each dead letter names the event it came from.
+  // At-least-once: a kill between the DLQ send and the offset commit sends a letter again (same original offset).
+  const letters = await readWholeTopic(kafka, admin, dlq);
+  const deadLettered = new Set(letters.map((l) => l.headers?.[EVENT_ID_HEADER]?.toString()));
+  const malformed = events.filter((e) => e.outcome.kind === 'dlq').length;
+  console.log(
+    `crash test: ${malformed} malformed events, ${letters.length} dead letters (${deadLettered.size} distinct)`,
+  );
+  expect(
+    letters.every((l) => l.headers?.[DLQ_HEADERS.reason]?.toString() === 'AMOUNT_NOT_A_DECIMAL_STRING'),
+  ).toBe(true);
+
+  const problems: string[] = [];
+  for (const e of events) {
+    const posted = vouchersOf.get(e.id) ?? 0;
+    const dead = deadLettered.has(e.id);
+    const want = e.outcome;
+    if (want.kind === 'posted' && (posted !== want.vouchers || dead))
+      problems.push(`${e.id}: ${posted} vouchers, dlq=${dead}`);
+    if (want.kind === 'dlq' && (posted !== 0 || !dead))
+      problems.push(`${e.id}: expected a dead letter, ${posted} vouchers, dlq=${dead}`);
+    if (want.kind === 'skipped') {
+      const result = await temporal.client.workflow.getHandle(`finance-event-${e.id}`).result();
+      if (posted !== 0 || dead || result.outcome !== 'skipped')
+        problems.push(`${e.id}: expected skipped, got ${result.outcome}`);
+    }
+  }
+  expect(problems).toEqual([]);
+}
