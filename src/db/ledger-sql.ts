@@ -99,7 +99,10 @@ interface Row {
   inactive: string[] | null;
 }
 
-export async function runPostingStatement(sql: Sql, p: PostingStatementInput): Promise<PostingStatementResult> {
+export async function runPostingStatement(
+  sql: Sql,
+  p: PostingStatementInput,
+): Promise<PostingStatementResult> {
   const codes = [...new Set(p.lines.flatMap((l) => (l.accountCode ? [l.accountCode] : [])))];
   const ids = [...new Set(p.lines.flatMap((l) => (l.accountId ? [l.accountId] : [])))];
   const isReversal = p.reversalOfId !== null;

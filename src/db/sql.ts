@@ -24,7 +24,9 @@ export function sqlOf(prisma: PrismaClient): Sql {
   const sql: Sql = pool
     ? {
         async query<T>(s: Prisma.Sql, opts: { name?: string } = {}) {
-          return (await pool.query({ text: s.text, values: s.values, ...(opts.name ? { name: opts.name } : {}) })).rows as T[];
+          return (
+            await pool.query({ text: s.text, values: s.values, ...(opts.name ? { name: opts.name } : {}) })
+          ).rows as T[];
         },
         async execute(s: Prisma.Sql) {
           return (await pool.query(s.text, s.values)).rowCount ?? 0;

@@ -6,7 +6,11 @@ import { type Activities, createActivities } from '../../src/activities/index.js
 import { type PrismaClient } from '../../src/db/client.js';
 import { type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import { manualVoucherWorkflow, postEventWorkflow, provisionMerchantWorkflow } from '../../src/workflows/index.js';
+import {
+  manualVoucherWorkflow,
+  postEventWorkflow,
+  provisionMerchantWorkflow,
+} from '../../src/workflows/index.js';
 import { EVENT_TYPE, MERCHANT_ID, VOUCHER_NUMBER } from '../../src/workflows/search-attributes.js';
 import { type PostEventResult } from '../../src/workflows/types.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -424,7 +428,12 @@ describe('manualVoucherWorkflow', () => {
                   { accountId: accounts.BANK!, direction: 'CREDIT', amount: '1.00' },
                 ],
               },
-              context: { merchantId, idempotencyKey: 'k', createdBy: 'u', postedAt: new Date().toISOString() },
+              context: {
+                merchantId,
+                idempotencyKey: 'k',
+                createdBy: 'u',
+                postedAt: new Date().toISOString(),
+              },
             },
           ],
         })
@@ -434,7 +443,10 @@ describe('manualVoucherWorkflow', () => {
         ),
     );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect((failure as WorkflowFailedError).cause).toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    expect((failure as WorkflowFailedError).cause).toMatchObject({
+      type: 'VALIDATION_FAILED',
+      nonRetryable: true,
+    });
     expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
   });
 });
