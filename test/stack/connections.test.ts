@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
+import { ensureTopics } from '../../src/ingest/topics.js';
 import { postEventWorkflow } from '../../src/workflows/index.js';
 import { createWorker } from '../../src/temporal/worker.js';
 import { testIds, testPrisma } from '../support/db.js';
@@ -52,7 +53,7 @@ describe('the local stack answers', () => {
     const topic = uniqueName('conn');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopics(admin, [topic], 1, capturingLogger().logger);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'k', value: 'ping' }] });
