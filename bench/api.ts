@@ -34,7 +34,7 @@ export async function runApiBench(): Promise<void> {
   await ensureDatabase(dbUrl);
   await applyMigrations({ databaseUrl: dbUrl });
 
-  const logger = createLogger({ level: 'warn' });
+  const logger = createLogger({ level: 'error' });
   const prisma = createPrisma({ url: dbUrl, poolSize: 4, applicationName: 'bench-setup' });
   const ids = new IdGenerator(11);
   const run = Date.now().toString(36);

@@ -160,9 +160,20 @@ export async function runPostingStatement(
         FROM closing c, verdict
        WHERE a.id = c.acc AND verdict.outcome = 'OK'
       RETURNING a.id, a.code, a.type, a.normal_balance, a.balance, a.posting_sequence
+    ), lines AS (
+      -- Written before the voucher row (its id is known): the foreign key is checked at the end of the statement.
+      INSERT INTO finance."FinanceTransaction" (id, finance_voucher_id, line_number, merchant_id, account_id, direction,
+                                              amount, balance_after, posting_sequence, memo, posted_at, created_at, updated_at)
+      SELECT c.id, ${p.voucherId}::bigint, c.line_number, ${p.merchantId}::bigint, c.acc, c.direction::finance."Direction",
+             c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
+        FROM computed c, verdict
+       WHERE verdict.outcome = 'OK'
+      RETURNING 1
     ), counter AS (
+      -- The merchant's number series is the hottest row: locked last, after the balances and lines are written.
       INSERT INTO finance."VoucherNumberCounter" AS c (merchant_id, prefix, year, last_number, created_at, updated_at)
-      SELECT ${p.merchantId}::bigint, ${p.prefix}, ${p.year}::int, 1, now(), now() FROM verdict WHERE outcome = 'OK'
+      SELECT ${p.merchantId}::bigint, ${p.prefix}, ${p.year}::int, 1, now(), now() FROM verdict
+       WHERE outcome = 'OK' AND (SELECT count(*) FROM lines) > 0 AND (SELECT count(*) FROM accounts) > 0
       ON CONFLICT (merchant_id, prefix, year) DO UPDATE SET last_number = c.last_number + 1, updated_at = now()
       RETURNING last_number
     ), voucher AS (
@@ -176,13 +187,6 @@ export async function runPostingStatement(
              ${JSON.stringify(p.metadata)}::jsonb, now(), now()
         FROM counter
       RETURNING id, voucher_number
-    ), lines AS (
-      INSERT INTO finance."FinanceTransaction" (id, finance_voucher_id, line_number, merchant_id, account_id, direction,
-                                              amount, balance_after, posting_sequence, memo, posted_at, created_at, updated_at)
-      SELECT c.id, voucher.id, c.line_number, ${p.merchantId}::bigint, c.acc, c.direction::finance."Direction",
-             c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
-        FROM voucher, computed c
-      RETURNING 1
     ), voided AS (
       UPDATE finance."FinanceVoucher" o
          SET status = 'VOIDED', reversed_by_id = voucher.id, updated_at = now()
@@ -209,7 +213,7 @@ export async function runPostingStatement(
            (SELECT count(*) FROM voided) AS voided_count
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v1' },
+    { name: 'finance_post_voucher_v2' },
   );
   const row = rows[0]!;
   return {
