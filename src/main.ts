@@ -1,7 +1,8 @@
 import { ConfigError, loadConfig, type Role } from './config/index.js';
 import { applyMigrations } from './db/migrate.js';
 import { createLogger } from './lib/logger.js';
-import { type RoleContext, type RunningRole } from './roles/types.js';
+import { startOpsServer } from './roles/ops-server.js';
+import { type ReadinessChecks, type RoleContext, type RunningRole } from './roles/types.js';
 
 /**
  * Entry point of every deployment: RUN_MODE picks the roles (SPEC §1).
@@ -75,11 +76,22 @@ async function main(): Promise<void> {
         },
       );
     }
+    if (!config.roles.includes('api')) {
+      // Worker/ingest containers still answer probes and scrapes on PORT.
+      const checks = Object.assign({}, ...running.map((r) => prefixed(r.name, r.checks ?? {})));
+      const ops = await startOpsServer({ ...config.listen, logger, checks });
+      running.unshift({ name: 'ops-server', stop: ops.close });
+      logger.info({ url: ops.url }, 'health, readiness and metrics listening');
+    }
   } catch (err) {
     logger.error({ err }, 'failed to start');
     await stopAll('startup failure', 1);
   }
   logger.info({ runMode: config.runMode, roles: config.roles }, 'seller-finance ready');
+}
+
+function prefixed(role: string, checks: ReadinessChecks): ReadinessChecks {
+  return Object.fromEntries(Object.entries(checks).map(([name, check]) => [`${role}.${name}`, check]));
 }
 
 async function startRole(role: Role, ctx: RoleContext): Promise<RunningRole> {

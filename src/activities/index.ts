@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
+import { metrics } from '../lib/metrics.js';
 import { type PostingPlan } from '../domain/posting-plan.js';
 import { type CashCountInput, postCashCount } from './cash-count.js';
 import { applyMerchantChange } from './merchants.js';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
 
   const announce = async (d: ActivityDeps, v: PostedVoucher, kind: 'posted' | 'voided') => {
     if (v.replayed) return v;
+    metrics.vouchersPosted.inc({ voucher_type: v.voucherType });
     d.logger.info(
       {
         event: kind === 'posted' ? 'finance.voucher.posted' : 'finance.voucher.voided',
@@ -74,14 +76,16 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async applyMerchantChange(change: MerchantChange) {
-      return failuresForTemporal(() => applyMerchantChange(scoped(), change));
+      return failuresForTemporal(() => applyMerchantChange(scoped(), change), false);
     },
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-async function failuresForTemporal<T>(fn: () => Promise<T>): Promise<T> {
+/** Maps ledger errors for Temporal; times postings (finance_posting_duration_seconds). */
+async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promise<T> {
+  const endTimer = timed ? metrics.postingDuration.startTimer() : undefined;
   try {
     return await fn();
   } catch (err) {
@@ -94,6 +98,8 @@ async function failuresForTemporal<T>(fn: () => Promise<T>): Promise<T> {
       });
     }
     throw err;
+  } finally {
+    endTimer?.();
   }
 }
 

@@ -1,5 +1,6 @@
 import { type Logger } from '../lib/logger.js';
 import { type IdGenerator } from '../lib/ids.js';
+import { metrics } from '../lib/metrics.js';
 import { type PrismaClient } from '../db/client.js';
 import { describeDbError, isTransientDbError, isUniqueViolation } from '../db/errors.js';
 import { sqlOf } from '../db/sql.js';
@@ -149,6 +150,7 @@ function interpret(
         reversalOfId: null,
       });
     case 'MERCHANT_NOT_FOUND':
+      metrics.controlAccountMissing.inc();
       deps.logger.warn(
         { ...fields, event: 'INVENTORY/COGS control account missing', missing: 'merchant' },
         `merchant ${plan.merchantId} does not exist yet: control account missing, will retry`,
@@ -166,6 +168,7 @@ function interpret(
       );
     case 'CONTROL_ACCOUNT_MISSING': {
       const codes = r.missingCodes.join('/');
+      metrics.controlAccountMissing.inc();
       deps.logger.warn(
         { ...fields, event: 'INVENTORY/COGS control account missing', missing: codes },
         `${codes} control account missing for merchant ${plan.merchantId}, will retry`,
@@ -205,6 +208,7 @@ function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatemen
       !balance.lessThan(money(a.opening))
     )
       continue;
+    metrics.accountNegative.inc({ account_code: a.code });
     deps.logger.warn(
       {
         event: 'finance.account.went_negative',
@@ -225,6 +229,7 @@ function replayed(
   plan: PostingPlan,
   v: Omit<VoucherSummaryRow, 'merchantId'> & { merchantId?: string },
 ): PostedVoucher {
+  metrics.idempotentReplays.inc();
   deps.logger.info(
     {
       event: 'finance.voucher.idempotent_replay',

@@ -14,6 +14,7 @@ import {
   loadProtectionPlugin,
   type LoadProtectionOptions,
 } from './plugins/load-protection.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { prismaPlugin } from './plugins/prisma.js';
 import { redisPlugin } from './plugins/redis.js';
 import { temporalPlugin } from './plugins/temporal.js';
@@ -144,6 +145,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(authPlugin, options.jwt);
   app.addHook('onRequest', app.limitPerUser);
+  await app.register(metricsPlugin, { instrumentRequests: true });
 
   await app.register(
     async (api) => {

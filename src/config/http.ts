@@ -6,8 +6,6 @@ export type HttpConfig = ReturnType<typeof parseHttpConfig>;
 export function parseHttpConfig(env: Env) {
   const parsed = parseEnv(
     {
-      PORT: intInRange(0, 65535, 3000),
-      APP_ENV_HTTP_HOST: z.string().default('0.0.0.0'),
       APP_ENV_JWKS_URL: z.url({ message: 'is required: the identity provider JWKS URL' }),
       APP_ENV_JWT_ISSUER: z.string({ message: 'is required: the expected JWT issuer' }),
       APP_ENV_JWT_AUDIENCE: z.string({ message: 'is required: the expected JWT audience' }),
@@ -21,8 +19,6 @@ export function parseHttpConfig(env: Env) {
     env,
   );
   return {
-    port: parsed.PORT,
-    host: parsed.APP_ENV_HTTP_HOST,
     jwksUrl: parsed.APP_ENV_JWKS_URL,
     jwtIssuer: parsed.APP_ENV_JWT_ISSUER,
     jwtAudience: parsed.APP_ENV_JWT_AUDIENCE,

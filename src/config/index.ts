@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDbConfig } from './db.js';
 import { parseHttpConfig } from './http.js';
 import { parseKafkaConfig } from './kafka.js';
-import { ConfigError, type Env, parseEnv } from './parse.js';
+import { ConfigError, type Env, intInRange, parseEnv } from './parse.js';
 import { parseRedisConfig } from './redis.js';
 import { parseTemporalConfig } from './temporal.js';
 
@@ -35,7 +35,10 @@ export function loadConfig(env: Env = process.env, runModeOverride?: string) {
       RUN_MODE: z.enum(RUN_MODES).default('all'),
       NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-      APP_ENV_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+      // Every role listens here: the api serves its routes, worker and ingest their
+      // health, readiness and /metrics (one port per container, SPEC deployment).
+      PORT: intInRange(0, 65535, 3000),
+      APP_ENV_HTTP_HOST: z.string().default('0.0.0.0'),
     },
     runModeOverride ? { ...env, RUN_MODE: runModeOverride } : env,
   );
@@ -56,7 +59,7 @@ export function loadConfig(env: Env = process.env, runModeOverride?: string) {
     roles,
     nodeEnv: base.NODE_ENV,
     logLevel: base.LOG_LEVEL,
-    metricsPort: base.APP_ENV_METRICS_PORT,
+    listen: { host: base.APP_ENV_HTTP_HOST, port: base.PORT },
     db: attempt(() => parseDbConfig(env)),
     kafka: needs('ingest') ? attempt(() => parseKafkaConfig(env)) : undefined,
     temporal: needs('api', 'worker', 'ingest') ? attempt(() => parseTemporalConfig(env)) : undefined,

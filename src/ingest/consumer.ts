@@ -1,5 +1,6 @@
 import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import { type Logger } from '../lib/logger.js';
+import { metrics } from '../lib/metrics.js';
 import { type BackoffOptions, PartitionBackoff } from './backoff.js';
 import { sendDeadLetter } from './dead-letters.js';
 import { decideMessage, type DecodeOptions } from './decode.js';
@@ -86,9 +87,12 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       eventType: request.eventType,
     };
     try {
+      const endTimer = metrics.workflowStartDuration.startTimer();
       const outcome = await startWorkflow(request);
+      endTimer();
       if (outcome.kind === 'started') {
         stats.started += 1;
+        metrics.workflowStarts.inc({ outcome: 'started' });
         log.info(
           { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
           `workflow started: ${request.summary}`,
@@ -97,6 +101,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       }
       if (outcome.kind === 'duplicate') {
         stats.duplicates += 1;
+        metrics.workflowStarts.inc({ outcome: 'already_started' });
         log.info(
           { ...fields, event: 'finance.ingest.duplicate' },
           `duplicate: workflow ${request.workflowId} was already started; nothing to do`,
@@ -126,6 +131,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       };
       await sendDeadLetter(producer, dlqTopic, original, verdict);
       stats.deadLettered += 1;
+      metrics.deadLetters.inc({ reason: verdict.reason });
       log.warn(
         { ...fields, event: 'finance.ingest.dead_lettered' },
         `message dead-lettered to ${dlqTopic}: ${verdict.reason}`,
@@ -154,6 +160,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       else if (decision.kind === 'dlq') ok = await deadLetter(origins[j]!, chunk[j]!, decision);
       else {
         stats.skipped += 1;
+        metrics.ingestSkipped.inc({ reason: decision.reason });
         log.info(
           { ...origins[j], reason: decision.reason, event: 'finance.ingest.skipped' },
           `message skipped: ${decision.reason}`,

@@ -5,6 +5,7 @@ import { createTemporalClient } from '../temporal/client.js';
 import { createIngestConsumer, type IngestStats } from './consumer.js';
 import { type TopicRole } from './decode.js';
 import { createKafka } from './kafka.js';
+import { type LagMonitor, startLagMonitor } from './lag.js';
 import { ensureTopics } from './topics.js';
 import { createWorkflowStarter } from './workflow-starter.js';
 
@@ -23,6 +24,10 @@ export interface IngestOptions {
 export interface RunningIngest {
   readonly stats: IngestStats;
   readonly done: Promise<void>;
+  /** Consumer lag per partition (also exported as finance_ingest_consumer_lag). */
+  readonly lag: LagMonitor;
+  /** Readiness: Kafka (the group's offsets can be read) and Temporal (the frontend answers). */
+  readonly checks: Record<string, () => Promise<unknown>>;
   /** Stop consuming, finish in-flight starts, commit, disconnect from Kafka and Temporal. */
   stop(): Promise<void>;
 }
@@ -92,11 +97,23 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
     });
     cleanups.push(() => consumer.stop());
     await consumer.start();
+    const lag = await startLagMonitor({
+      kafka,
+      groupId: config.groupId,
+      topics: [...topicRoles.keys()],
+      logger,
+    });
+    cleanups.push(() => lag.stop());
 
     let stopping: Promise<void> | undefined;
     return {
       stats: consumer.stats,
       done: consumer.done,
+      lag,
+      checks: {
+        kafka: () => lag.measure(),
+        temporal: () => connection.healthService.check({}),
+      },
       stop: () => (stopping ??= closeAll()),
     };
   } catch (err) {

@@ -6,7 +6,7 @@ import { type RoleContext, type RunningRole } from './types.js';
 export async function startApi({ config, logger }: RoleContext): Promise<RunningRole> {
   const log = logger.child({ role: 'api' });
   const app = await buildApp(apiOptionsFromConfig(config, log));
-  const server = await startServer(app, { host: config.http!.host, port: config.http!.port });
+  const server = await startServer(app, config.listen);
   log.info({ url: server.url, openapi: `${server.url}${OPENAPI_PATH}` }, 'api listening');
   return { name: 'api', stop: () => server.close() };
 }

@@ -8,5 +8,5 @@ export async function startIngest({ config, logger }: RoleContext): Promise<Runn
     temporal: config.temporal!,
     logger: logger.child({ role: 'ingest' }),
   });
-  return { name: 'ingest', done: ingest.done, stop: () => ingest.stop() };
+  return { name: 'ingest', done: ingest.done, stop: () => ingest.stop(), checks: ingest.checks };
 }

@@ -33,6 +33,12 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
   return {
     name: 'worker',
     done,
+    checks: {
+      database: () => prisma.$queryRaw`SELECT 1`,
+      temporal: async () => {
+        if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+      },
+    },
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type Activities } from '../activities/index.js';
+import { financeSinks } from './sinks.js';
 
 /** The workflow sources: .ts when run from source (tsx, tests), .js from dist/. */
 export function workflowsPath(): string {
@@ -32,6 +33,7 @@ export async function createWorker(
       taskQueue: options.taskQueue,
       workflowsPath: workflowsPath(),
       activities: options.activities,
+      sinks: financeSinks,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
       maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
       // Let in-flight activities (DB transactions) finish on SIGTERM.

@@ -1,6 +1,7 @@
 import { LedgerError } from '../domain/errors.js';
 import { InvalidAmountError } from '../domain/money.js';
 import { ActivityFailure, ApplicationFailure, log, TimeoutFailure } from '@temporalio/workflow';
+import { financeMetrics } from './sinks.js';
 
 /**
  * Turns a failed posting activity into the workflow's own failure, with the
@@ -39,6 +40,7 @@ export function postingFailed(err: unknown, what: string, fields: Record<string,
 
 function fail(message: string, type: string, details: unknown[], fields: Record<string, unknown>): never {
   log.error(message, { event: 'finance.posting.failed', code: type, ...fields });
+  financeMetrics.postingFailed(type);
   throw ApplicationFailure.create({ message, type, nonRetryable: true, details });
 }
 
@@ -54,6 +56,7 @@ export function planOrFail<T>(plan: () => T): T {
     if (err instanceof LedgerError || err instanceof InvalidAmountError) {
       const type = err instanceof LedgerError ? err.code : 'VALIDATION_FAILED';
       log.error(`cannot plan the voucher: ${err.message}`, { event: 'finance.posting.failed', code: type });
+      financeMetrics.postingFailed(type);
       throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true });
     }
     throw err;

@@ -4,6 +4,7 @@ import { planForEvent } from '../domain/event-plans.js';
 import { planOrFail, postingFailed } from './failures.js';
 import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, postingActivity, postingLocalActivity } from './presets.js';
 import { VOUCHER_NUMBER } from './search-attributes.js';
+import { financeMetrics } from './sinks.js';
 import { type PostEventInput, type PostEventResult, type VoucherRef } from './types.js';
 
 /**
@@ -20,6 +21,7 @@ export async function postEventWorkflow(input: PostEventInput): Promise<PostEven
   const fields = { eventId: event.id, eventType: event.type, merchantId: event.merchantId, ...input.origin };
   const plan = planOrFail(() => planForEvent(event));
   if (plan.kind === 'skip') {
+    financeMetrics.skipped(event.type);
     log.info(`SKIP voucher: ${plan.reason}`, {
       event: 'SKIP voucher',
       ...fields,

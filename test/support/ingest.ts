@@ -15,6 +15,7 @@ import { createKafka } from '../../src/ingest/kafka.js';
 import { type Logger } from '../../src/lib/logger.js';
 import { testEnv, uniqueName } from './env.js';
 import { workflowBundle } from './temporal.js';
+import { financeSinks } from '../../src/temporal/sinks.js';
 
 /**
  * Ingest configuration for one test file: its own topics, consumer group and
@@ -54,6 +55,7 @@ export async function startTestWorker(
     taskQueue: temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    sinks: financeSinks,
   });
   const running = worker.run();
   const done = running.finally(() => connection.close());

@@ -25,7 +25,8 @@ export function spawnRole(
   const log = createWriteStream(logFile, { flags: 'a' });
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, RUN_MODE: role, NODE_ENV: 'test' },
+    // PORT 0: each process's health/metrics server takes a free port, so several roles can run side by side.
+    env: { ...process.env, PORT: '0', ...env, RUN_MODE: role, NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });

@@ -16,6 +16,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundlePath } from '@temporalio
 import { type Activities } from '../../src/activities/index.js';
 import { workflowsPath } from '../../src/temporal/worker.js';
 import { testEnv, uniqueName } from './env.js';
+import { financeSinks } from '../../src/temporal/sinks.js';
 
 /** The running dev server, through the SDK's test environment (no time skipping on a real server). */
 export function testWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
@@ -87,6 +88,7 @@ export async function withWorker<T>(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    sinks: financeSinks,
   });
   return worker.runUntil(() => fn(taskQueue));
 }

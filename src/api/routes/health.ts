@@ -13,7 +13,8 @@ const Ready = Type.Object({
 
 const PROBE_TIMEOUT_MS = 2_000;
 
-async function probe(
+/** Runs one dependency check with a deadline; the error names the failure, never a secret. */
+export async function probe(
   run: () => Promise<unknown>,
 ): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
   const started = performance.now();
