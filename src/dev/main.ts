@@ -117,7 +117,7 @@ Try:
   curl -s -H "Authorization: Bearer $TOKEN" "${base}/accounts?merchantId=${merchant}"
   curl -s -H "Authorization: Bearer $TOKEN" "${base}/vouchers?merchantId=${merchant}"
   curl -s -H "Authorization: Bearer $TOKEN" "${base}/reports/trial-balance?merchantId=${merchant}"
-  npm run finance -- verify
+  APP_ENV_DB_URL=${env.APP_ENV_DB_URL} npm run finance -- verify
 
 Ctrl-C stops the service (the stack keeps running: npm run stack:down).`);
 
