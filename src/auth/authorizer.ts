@@ -24,7 +24,7 @@ const ANY_MERCHANT_PROBE = '0';
  */
 const LOOKUP = `
 local v = redis.call('GET', KEYS[1]) or '0'
-return { v, redis.call('GET', ARGV[1] .. v .. ARGV[2]) }`;
+return { v, redis.call('GET', ARGV[1] .. v .. ':' .. ARGV[2]) }`;
 
 export interface AuthorizerOptions {
   prisma: PrismaClient;
@@ -98,7 +98,7 @@ export class Authorizer {
 
   /** May `sub` do `act` on `obj` of this merchant? */
   async can(sub: string, merchantId: string, obj: AuthzObject, act: AuthzAction): Promise<boolean> {
-    const rest = `:can:${merchantId}:${obj}:${act}:${sub}`;
+    const rest = `can:${merchantId}:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
     if (cached.value !== null) return cached.value === '1';
     await this.ensureVersion(cached.version);
@@ -109,7 +109,7 @@ export class Authorizer {
 
   /** The merchants on which `sub` may do `act` on `obj`: lists and counts filter on this in SQL. */
   async scope(sub: string, obj: AuthzObject, act: AuthzAction): Promise<MerchantScope> {
-    const rest = `:scope:${obj}:${act}:${sub}`;
+    const rest = `scope:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
     if (cached.value !== null) return JSON.parse(cached.value) as MerchantScope;
     await this.ensureVersion(cached.version);
@@ -131,6 +131,7 @@ export class Authorizer {
     return { all: false, merchantIds: merchantIds.sort() };
   }
 
+  /** The version and the decision cached under it: the key is `policyKeys(prefix).decision(version, rest)`. */
   private async lookup(rest: string): Promise<{ version: string; value: string | null }> {
     const lookup = (
       this.opts.redis as unknown as {
