@@ -523,6 +523,19 @@ temporal_status() {
   else say temporal down; return 1; fi
 }
 
+# -------------------------------------------------------------- promtool ---
+
+# Not a service: `promtool check rules` / `promtool test rules` validate and
+# unit-test deploy/prometheus/alerts.yml (test/deploy/deploy.test.ts). Debian's
+# prometheus package ships it; policy-rc.d (apt_install) keeps its server from
+# starting on :9090.
+promtool_install() {
+  command -v promtool >/dev/null && return
+  say promtool setup "apt-get install prometheus (for promtool)"
+  apt_install prometheus
+  command -v promtool >/dev/null || die "promtool: the prometheus package installed no promtool on PATH"
+}
+
 # --------------------------------------------------------------- commands ---
 
 print_endpoints() {
@@ -559,6 +572,7 @@ cmd_install() {
   redis_install && say redis ok "$(command -v redis-server)"
   kafka_install && say kafka ok "$KAFKA_LIBS"
   temporal_install && say temporal ok "$TEMPORAL_BIN ($(cat "$CACHE_DIR/bin/temporal.route" 2>/dev/null || echo 'prebuilt'))"
+  promtool_install && say promtool ok "$(command -v promtool)"
 }
 
 cmd_down() {

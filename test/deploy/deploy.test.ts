@@ -1,0 +1,197 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { MANIFEST_DIR, validateManifests } from '../../deploy/validate.js';
+
+/**
+ * Issue 6, items 6 and 7: the Kubernetes manifests validate without a cluster
+ * (and the validator does reject broken ones), and the Prometheus alerts pass
+ * `promtool check rules` and their own unit tests.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ALERTS = path.join(ROOT, 'deploy/prometheus/alerts.yml');
+const ALERT_TESTS = path.join(ROOT, 'deploy/prometheus/alerts.test.yml');
+const ALERT_NAMES = [
+  'FinanceHighErrorRate',
+  'FinanceConsumerLag',
+  'FinancePostingFailure',
+  'FinanceMissingControlAccount',
+  'FinanceAccountNegative',
+];
+
+describe('Kubernetes manifests (deploy/k8s)', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'sf-deploy-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('pass deploy/validate.ts: schemas, references, the deployment contract, each role environment', async () => {
+    const report = await validateManifests();
+    expect(report.errors).toEqual([]);
+    const kinds = report.objects.map((o) => `${o.kind}/${o.name}`);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Deployment/seller-finance-api',
+        'Deployment/seller-finance-worker',
+        'Deployment/seller-finance-ingest',
+        'Job/seller-finance-migrate',
+        'Service/seller-finance-api',
+        'HorizontalPodAutoscaler/seller-finance-api',
+        'IngressRoute/seller-finance-api',
+        'ConfigMap/seller-finance-config',
+        'Secret/seller-finance-secrets',
+        'Namespace/seller-finance',
+      ]),
+    );
+  });
+
+  it('as a command, prints a one-line summary and exits 0', () => {
+    const run = spawnSync('npx', ['tsx', 'deploy/validate.ts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toMatch(
+      /^deploy: \d+ objects in \d+ files under deploy\/k8s are valid \(.+\)$/,
+    );
+  });
+
+  it('rejects a broken copy, naming file, kind, name and field of each problem', async () => {
+    const dir = path.join(scratch, 'broken');
+    cpSync(MANIFEST_DIR, dir, { recursive: true });
+    const edit = (file: string, from: string, to: string) => {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      expect(text, `${file} contains ${from}`).toContain(from);
+      writeFileSync(path.join(dir, file), text.replace(from, to));
+    };
+    edit('api.yaml', 'containerPort: 3000', "containerPort: '3000'"); // wrong type
+    edit('api.yaml', 'readinessProbe:', 'readinesProbe:'); // a typo the OpenAPI schema alone accepts
+    edit('worker.yaml', '          image: registry.example.com/seller-finance:0.1.0\n', ''); // no image
+    edit('worker.yaml', 'name: seller-finance-secrets', 'name: seller-finance-secret'); // dangling reference
+    edit('configmap.yaml', "APP_ENV_DB_POOL_SIZE: '10'", "APP_ENV_DB_POOL_SIZE: 'ten'"); // the service would refuse it
+
+    const { errors } = await validateManifests(dir);
+    const api = 'api.yaml:2 Deployment/seller-finance-api: spec.template.spec.containers[0]';
+    const worker = 'worker.yaml:3 Deployment/seller-finance-worker: spec.template.spec.containers[0]';
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        `${api}.ports[0].containerPort: must be integer`,
+        `${api}.readinesProbe: unknown field`,
+        `${api}.readinessProbe.httpGet.path: must be /v1/api/finance/readyz`,
+        `${worker}.image: missing`,
+        `${worker}.env[2].valueFrom.secretKeyRef: Secret "seller-finance-secret" does not exist`,
+        expect.stringMatching(/^worker\.yaml:3 .*environment for RUN_MODE=worker: APP_ENV_DB_POOL_SIZE: /),
+      ]),
+    );
+  });
+
+  it('rejects a Service, an autoscaler and a route that point at nothing', async () => {
+    const dir = path.join(scratch, 'dangling');
+    cpSync(MANIFEST_DIR, dir, { recursive: true });
+    const api = path.join(dir, 'api.yaml');
+    writeFileSync(
+      api,
+      readFileSync(api, 'utf8')
+        .replace('targetPort: http', 'targetPort: metrics')
+        .replace(
+          '    name: seller-finance-api\n  minReplicas',
+          '    name: seller-finance-apii\n  minReplicas',
+        ),
+    );
+    const route = path.join(dir, 'ingressroute.yaml');
+    writeFileSync(route, readFileSync(route, 'utf8').replace('port: http', 'port: 8080'));
+
+    const { errors } = await validateManifests(dir);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /Service\/seller-finance-api: spec\.ports\[0\]\.targetPort: .* no container port "metrics"/,
+        ),
+        expect.stringMatching(
+          /HorizontalPodAutoscaler\/seller-finance-api: spec\.scaleTargetRef: Deployment "seller-finance-apii" does not exist/,
+        ),
+        expect.stringMatching(
+          /IngressRoute\/seller-finance-api: spec\.routes\[0\]\.services\[0\]\.port: .* no port 8080/,
+        ),
+      ]),
+    );
+  });
+
+  it('keep placeholders, never real values, in the Secret template', () => {
+    const secret = parse(readFileSync(path.join(MANIFEST_DIR, 'secret.yaml'), 'utf8')) as {
+      stringData: Record<string, string>;
+    };
+    expect(Object.keys(secret.stringData).length).toBeGreaterThan(0);
+    for (const [key, value] of Object.entries(secret.stringData)) expect(value, key).toBe('REPLACE_ME');
+  });
+});
+
+describe('Prometheus alerts (deploy/prometheus)', () => {
+  const promtool = (...args: string[]) => {
+    const run = spawnSync('promtool', args, { cwd: ROOT, encoding: 'utf8' });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+      throw new Error(
+        'promtool is not installed: run `bash infra/stack.sh install` (it installs Debian’s prometheus package, which ships promtool)',
+      );
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  };
+
+  it('pass `promtool check rules`', () => {
+    const { status, output } = promtool('check', 'rules', ALERTS);
+    expect(output).toContain(`SUCCESS: ${ALERT_NAMES.length} rules found`);
+    expect(status).toBe(0);
+  });
+
+  it('pass their unit tests (`promtool test rules`): each alert fires when it must and only then', () => {
+    const { status, output } = promtool('test', 'rules', ALERT_TESTS);
+    expect(output).toContain('SUCCESS');
+    expect(status).toBe(0);
+  });
+
+  const rules = (
+    parse(readFileSync(ALERTS, 'utf8')) as {
+      groups: Array<{
+        rules: Array<{
+          alert: string;
+          expr: string;
+          labels?: Record<string, string>;
+          annotations?: Record<string, string>;
+        }>;
+      }>;
+    }
+  ).groups.flatMap((g) => g.rules);
+
+  it('define the five alerts, each with a severity, a summary, a description and its runbook section', () => {
+    expect(rules.map((r) => r.alert).sort()).toEqual([...ALERT_NAMES].sort());
+    const runbook = readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
+    for (const rule of rules) {
+      expect(['page', 'ticket'], rule.alert).toContain(rule.labels?.severity);
+      expect(rule.annotations?.summary, rule.alert).toBeTruthy();
+      expect(rule.annotations?.description, rule.alert).toBeTruthy();
+      expect(rule.annotations?.runbook_url, rule.alert).toBe(`docs/runbook.md#${rule.alert.toLowerCase()}`);
+      expect(runbook, `docs/runbook.md has a "## ${rule.alert}" section`).toMatch(
+        new RegExp(`^## ${rule.alert}$`, 'm'),
+      );
+    }
+    // Each alert is tested: firing and not firing (promtool checks the outcomes).
+    const tests = readFileSync(ALERT_TESTS, 'utf8');
+    for (const name of ALERT_NAMES) {
+      expect(tests, name).toMatch(new RegExp(`alertname: ${name}\\n\\s+exp_alerts: \\[\\]`));
+      expect(tests, name).toMatch(new RegExp(`alertname: ${name}\\n\\s+exp_alerts:\\n`));
+    }
+  });
+
+  it('use only metrics that src/lib/metrics.ts declares', () => {
+    const declared = new Set(
+      [...readFileSync(path.join(ROOT, 'src/lib/metrics.ts'), 'utf8').matchAll(/name: '(finance_\w+)'/g)].map(
+        (m) => m[1],
+      ),
+    );
+    const used = new Set(
+      rules.flatMap((r) => [...r.expr.matchAll(/\b(finance_[a-z_]+)\b/g)].map((m) => m[1])),
+    );
+    expect(used.size).toBeGreaterThan(0);
+    for (const metric of used) expect(declared, `${metric} is declared`).toContain(metric);
+  });
+});
