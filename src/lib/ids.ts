@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Snowflake } from '@sapphire/snowflake';
 
 /** 2024-01-01T00:00:00Z: IDs stay short for decades. */
@@ -6,9 +8,10 @@ const EPOCH = 1_704_067_200_000n;
 /**
  * Snowflake IDs (64-bit, time-ordered), serialized as decimal strings at the
  * edges. The configured node ID fills the 5 worker bits; the process bits come
- * from the PID so several processes sharing one node ID rarely collide (and a
- * collision is a primary-key violation that the posting retries, never a
- * silent overwrite).
+ * from a hash of host name and PID, so replicas sharing one node ID rarely
+ * collide: in a container every process is PID 1, but each pod has its own
+ * host name. A collision is a primary-key violation that the posting
+ * retries, never a silent overwrite.
  */
 export class IdGenerator {
   private readonly snowflake = new Snowflake(EPOCH);
@@ -19,7 +22,8 @@ export class IdGenerator {
     if (!Number.isInteger(nodeId) || nodeId < 0 || nodeId > 1023)
       throw new RangeError('node ID must be 0..1023');
     this.workerId = BigInt(nodeId & 31);
-    this.processId = BigInt(((nodeId >> 5) ^ process.pid) & 31);
+    const processBits = createHash('sha256').update(`${hostname()}:${process.pid}`).digest()[0]!;
+    this.processId = BigInt(((nodeId >> 5) ^ processBits) & 31);
   }
 
   next(): bigint {
