@@ -11,9 +11,9 @@ import {
   runPostingStatement,
   type VoucherSummaryRow,
 } from '../db/ledger-sql.js';
-import { watchesOverdraft } from '../domain/accounts.js';
+import { type Direction, watchesOverdraft } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
-import { formatMoney, money } from '../domain/money.js';
+import { formatMoney, money, sumMoney } from '../domain/money.js';
 import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
 import { numberingYear, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
 
@@ -25,11 +25,35 @@ export interface LedgerDeps {
 
 export interface AccountBalance {
   accountId: string;
+  code: string;
   balance: string;
   postingSequence: string;
 }
 
-/** What a posting returns: small on purpose, it is stored in the workflow's history. */
+export interface PostedLine {
+  lineNumber: number;
+  accountId: string;
+  direction: Direction;
+  amount: string;
+}
+
+/** The journal entry a posting wrote, for listeners (live updates): what the statement already knows. */
+export interface PostedEntry {
+  /** ISO 8601, UTC. */
+  postedAt: string;
+  /** The merchant's currency. */
+  currency: string;
+  /** Sum of the debit lines (= sum of the credit lines). */
+  total: string;
+  /** The voucher this REVERSAL voids. */
+  reversalOfId: string | null;
+  lines: PostedLine[];
+}
+
+/**
+ * What a posting returns. It is stored in the workflow's history, so it holds
+ * a voucher's lines (at most 100) and touched balances, nothing more.
+ */
 export interface PostedVoucher {
   voucherId: string;
   voucherNumber: string;
@@ -40,6 +64,8 @@ export interface PostedVoucher {
   replayed: boolean;
   /** New balances of the touched accounts (empty on replay). */
   balances: AccountBalance[];
+  /** What was written (absent on replay). */
+  entry?: PostedEntry;
 }
 
 export interface PostOptions {
@@ -138,9 +164,11 @@ function interpret(
         replayed: false,
         balances: r.accounts.map((a) => ({
           accountId: a.id,
+          code: a.code,
           balance: formatMoney(a.balance),
           postingSequence: a.postingSequence,
         })),
+        entry: entryOf(input, r),
       };
     case 'REPLAY':
       return replayed(deps, plan, {
@@ -196,6 +224,26 @@ function interpret(
     case 'STALE':
       throw new StalePostingError(`account ${input.expect?.accountId} changed since it was read`);
   }
+}
+
+/** The lines as posted: an account named by code is the one the statement locked under that code. */
+function entryOf(input: PostingStatementInput, r: PostingStatementResult): PostedEntry {
+  const idOfCode = new Map(r.accounts.map((a) => [a.code, a.id]));
+  const lines = input.lines.map((l, i) => ({
+    lineNumber: i + 1,
+    accountId: l.accountId ?? idOfCode.get(l.accountCode!)!,
+    direction: l.direction,
+    amount: formatMoney(l.amount),
+  }));
+  return {
+    postedAt: input.postedAt.toISOString(),
+    currency: r.merchantCurrency!,
+    total: formatMoney(
+      sumMoney(input.lines.filter((l) => l.direction === 'DEBIT').map((l) => money(l.amount))),
+    ),
+    reversalOfId: input.reversalOfId,
+    lines,
+  };
 }
 
 /** SPEC §5.6: an overdraft posts, and a DEBIT-normal asset that drops below zero is reported. */

@@ -10,6 +10,12 @@ import { type Logger } from '../lib/logger.js';
 import { installErrorHandling } from './errors.js';
 import { authPlugin } from './plugins/auth.js';
 import {
+  DEFAULT_LIVE_UPDATES,
+  liveUpdatesPlugin,
+  type LiveUpdatesOptions,
+  websocketPlugin,
+} from './plugins/live-updates.js';
+import {
   DEFAULT_LOAD_PROTECTION,
   loadProtectionPlugin,
   type LoadProtectionOptions,
@@ -21,6 +27,7 @@ import { temporalPlugin } from './plugins/temporal.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminGrantRoutes } from './routes/admin-grants.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
 import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
 import { voucherRoutes } from './routes/vouchers.js';
 import { SERVER_TIMEOUTS } from './server.js';
@@ -54,6 +61,7 @@ export interface ApiOptions {
   /** Per user, per minute; the per-IP limit is 4× this. */
   rateLimitPerMinute: number;
   load?: Partial<LoadProtectionOptions>;
+  live?: Partial<LiveUpdatesOptions>;
   bodyLimitBytes?: number;
   trustProxy?: boolean;
 }
@@ -136,7 +144,10 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
 
-  // Order matters: shed and IP-limit before any work, then authenticate, then limit per user.
+  // Order matters: mark WebSocket upgrades (so a refused one is closed), shed and IP-limit
+  // before any work, then authenticate, then limit per user.
+  const { maxClientMessageBytes, ...live } = { ...DEFAULT_LIVE_UPDATES, ...options.live };
+  await app.register(websocketPlugin, { maxClientMessageBytes });
   await app.register(loadProtectionPlugin, {
     ...DEFAULT_LOAD_PROTECTION,
     perUserPerMinute: options.rateLimitPerMinute,
@@ -145,6 +156,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   });
   await app.register(authPlugin, options.jwt);
   app.addHook('onRequest', app.limitPerUser);
+  await app.register(liveUpdatesPlugin, live);
   await app.register(metricsPlugin, { instrumentRequests: true });
 
   await app.register(
@@ -154,6 +166,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       await api.register(voucherRoutes, { waitMs: options.voucherWaitMs });
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
       await api.register(adminGrantRoutes);
+      await api.register(liveRoutes);
       api.get('/doc/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

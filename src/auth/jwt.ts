@@ -20,6 +20,8 @@ export interface JwtOptions {
 export interface Principal {
   /** The JWT subject: the user id grants refer to. */
   sub: string;
+  /** When the token expires (ms since the epoch): a WebSocket is closed then. */
+  expiresAt: number;
 }
 
 /** Any reason a token is refused. Its message is for logs only; clients get a plain 401. */
@@ -73,7 +75,7 @@ export function createJwtVerifier(options: JwtOptions) {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
       throw new AuthenticationError('token has no usable subject');
     }
-    const principal = { sub: payload.sub };
+    const principal = { sub: payload.sub, expiresAt: (payload.exp ?? 0) * 1000 };
     if (verifiedTtlMs > 0) {
       if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value!);
       verified.set(token, {
@@ -92,4 +94,19 @@ export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header.trim());
   return match ? match[1]! : null;
+}
+
+/** The subprotocol that carries a browser's token: `bearer.<jwt>` (browsers cannot set headers on a WebSocket). */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'bearer.';
+
+/** `Sec-WebSocket-Protocol: finance.v1, bearer.<jwt>` → the jwt, or null. */
+export function subprotocolToken(header: string | undefined): string | null {
+  if (!header) return null;
+  for (const offered of header.split(',')) {
+    const protocol = offered.trim();
+    if (!protocol.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) continue;
+    const token = protocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+    return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token) ? token : null;
+  }
+  return null;
 }

@@ -16,6 +16,8 @@ export const REDACT_PATHS = [
   '*.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  // A browser's WebSocket carries its token as a subprotocol (GET /ws).
+  'req.headers["sec-websocket-protocol"]',
   'headers.authorization',
   'token',
   '*.token',

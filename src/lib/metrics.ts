@@ -31,6 +31,18 @@ export const metrics = {
     registers,
   }),
 
+  wsConnections: new Gauge({
+    name: 'finance_ws_connections',
+    help: 'Open live-update WebSockets on this API replica.',
+    registers,
+  }),
+  liveUpdatesDropped: new Counter({
+    name: 'finance_live_updates_dropped_total',
+    help: 'Live updates not delivered: where = publish (worker could not reach Redis), relay (replica overloaded), slow_consumer (socket dropped).',
+    labelNames: ['where'] as const,
+    registers,
+  }),
+
   // ---- worker
   vouchersPosted: new Counter({
     name: 'finance_vouchers_posted_total',

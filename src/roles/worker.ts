@@ -1,6 +1,7 @@
 import { createActivities } from '../activities/index.js';
 import { closePrisma, createPrisma } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
+import { createLivePublisher } from '../live/publisher.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../temporal/worker.js';
 import { type RoleContext, type RunningRole } from './types.js';
@@ -16,7 +17,14 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
     poolSize: db.poolSize,
     applicationName: 'seller-finance-worker',
   });
-  const activities = createActivities({ prisma, ids: new IdGenerator(db.snowflakeNodeId), logger: log });
+  // Live updates for the API's /ws: published after each commit (config requires Redis for this role).
+  const live = await createLivePublisher({ ...config.redis!, logger: log });
+  const activities = createActivities({
+    prisma,
+    ids: new IdGenerator(db.snowflakeNodeId),
+    logger: log,
+    listener: live,
+  });
   const { worker, connection } = await createWorker({
     address: temporal.address,
     namespace: temporal.namespace,
@@ -28,6 +36,7 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
   const done = worker.run().finally(async () => {
     await connection.close();
     await closePrisma(prisma);
+    await live.close();
   });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker polling');
   return {

@@ -45,6 +45,18 @@ describe('configuration', () => {
     expect(worker.db?.snowflakeNodeId).toBe(4);
   });
 
+  it('a worker needs Redis (it publishes the live updates) and says so by name', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ APP_ENV_DB_URL: 'postgresql://h/db', RUN_MODE: 'worker' });
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'APP_ENV_REDIS_URL: is required: a redis:// URL (authorization cache, live updates) (it is empty or unset)',
+    ]);
+  });
+
   it('applies the defaults of SPEC §2', () => {
     const c = loadConfig({
       APP_ENV_DB_URL: 'postgresql://h/db',

@@ -7,6 +7,7 @@ import {
   createJwtVerifier,
   type JwtOptions,
   type Principal,
+  subprotocolToken,
 } from '../../auth/jwt.js';
 import { type AuthzAction, type AuthzObject, type MerchantScope } from '../../auth/roles.js';
 import { ApiError } from '../errors.js';
@@ -21,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No token needed (health, readiness, API docs). */
     public?: boolean;
+    /** The token may also come as a `bearer.<jwt>` WebSocket subprotocol (GET /ws: browsers cannot set headers). */
+    tokenInSubprotocol?: boolean;
   }
 }
 
@@ -47,7 +50,11 @@ export const authPlugin = fp<AuthPluginOptions>(
 
     app.addHook('onRequest', async (request) => {
       if (request.routeOptions.config.public || request.is404) return;
-      const token = bearerToken(request.headers.authorization);
+      const token =
+        bearerToken(request.headers.authorization) ??
+        (request.routeOptions.config.tokenInSubprotocol
+          ? subprotocolToken(request.headers['sec-websocket-protocol'])
+          : null);
       if (!token) throw unauthenticated();
       try {
         request.principal = await verify(token);
