@@ -84,19 +84,29 @@ export async function listVouchers(
 export async function findVoucher(db: Sql, scope: MerchantScope, id: string): Promise<VoucherRow | null> {
   const tenant = tenancy(scope, Prisma.sql`v.merchant_id`);
   if (!tenant) return null;
-  const rows = await db.query<RawVoucher>(Prisma.sql`
-    SELECT ${columns} FROM finance."FinanceVoucher" v WHERE v.id = ${id}::bigint AND v.deleted_at IS NULL AND ${tenant}`);
-  const [voucher] = await withLines(db, rows);
-  return voucher ?? null;
+  // One round trip: the lines come along as a JSON array (their numbers as text, so nothing is rounded).
+  const rows = await db.query<RawVoucher & { lines: RawLine[] }>(Prisma.sql`
+    SELECT ${columns},
+           (SELECT coalesce(json_agg(json_build_object(
+                     'id', t.id::text, 'lineNumber', t.line_number, 'accountId', t.account_id::text,
+                     'accountCode', a.code, 'direction', t.direction::text, 'amount', t.amount::text,
+                     'balanceAfter', t.balance_after::text, 'postingSequence', t.posting_sequence::text,
+                     'memo', t.memo) ORDER BY t.line_number), '[]'::json)
+              FROM finance."FinanceTransaction" t
+              JOIN finance."FinanceAccount" a ON a.id = t.account_id
+             WHERE t.finance_voucher_id = v.id AND t.deleted_at IS NULL) AS lines
+      FROM finance."FinanceVoucher" v WHERE v.id = ${id}::bigint AND v.deleted_at IS NULL AND ${tenant}`);
+  const [row] = rows;
+  if (!row) return null;
+  const { lines, ...voucher } = row;
+  return toVoucher(voucher, lines.map(toLine));
 }
 
 type RawVoucher = Omit<VoucherRow, 'lines' | 'postedAt' | 'createdAt'> & { postedAt: Date; createdAt: Date };
 
 async function withLines(db: Sql, vouchers: RawVoucher[]): Promise<VoucherRow[]> {
   if (vouchers.length === 0) return [];
-  const lines = await db.query<
-    Omit<VoucherLineRow, 'postingSequence'> & { voucherId: string; postingSequence: string }
-  >(Prisma.sql`
+  const lines = await db.query<RawLine & { voucherId: string }>(Prisma.sql`
     SELECT t.finance_voucher_id::text AS "voucherId", t.id::text AS id, t.line_number AS "lineNumber",
            t.account_id::text AS "accountId", a.code AS "accountCode", t.direction::text AS direction,
            t.amount::text AS amount, t.balance_after::text AS "balanceAfter", t.posting_sequence AS "postingSequence", t.memo
@@ -107,22 +117,29 @@ async function withLines(db: Sql, vouchers: RawVoucher[]): Promise<VoucherRow[]>
   const byVoucher = new Map<string, VoucherLineRow[]>();
   for (const { voucherId, ...l } of lines) {
     const list = byVoucher.get(voucherId) ?? [];
-    list.push({
-      ...l,
-      amount: formatMoney(l.amount),
-      balanceAfter: formatMoney(l.balanceAfter),
-      postingSequence: Number(l.postingSequence),
-    });
+    list.push(toLine(l));
     byVoucher.set(voucherId, list);
   }
-  return vouchers.map((v) => ({
-    ...v,
-    metadata: (v.metadata ?? {}) as Record<string, unknown>,
-    postedAt: v.postedAt.toISOString(),
-    createdAt: v.createdAt.toISOString(),
-    lines: byVoucher.get(v.id) ?? [],
-  }));
+  return vouchers.map((v) => toVoucher(v, byVoucher.get(v.id) ?? []));
 }
+
+/** A line as the database returns it: the sequence (int8) as text. */
+type RawLine = Omit<VoucherLineRow, 'postingSequence'> & { postingSequence: string };
+
+const toLine = (l: RawLine): VoucherLineRow => ({
+  ...l,
+  amount: formatMoney(l.amount),
+  balanceAfter: formatMoney(l.balanceAfter),
+  postingSequence: Number(l.postingSequence),
+});
+
+const toVoucher = (v: RawVoucher, lines: VoucherLineRow[]): VoucherRow => ({
+  ...v,
+  metadata: (v.metadata ?? {}) as Record<string, unknown>,
+  postedAt: v.postedAt.toISOString(),
+  createdAt: v.createdAt.toISOString(),
+  lines,
+});
 
 export async function merchantExists(db: Sql, merchantId: string): Promise<boolean> {
   const rows = await db.query<{ one: number }>(
