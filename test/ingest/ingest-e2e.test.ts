@@ -4,6 +4,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { DLQ_HEADERS } from '../../src/ingest/dead-letters.js';
 import { createIngest, type RunningIngest } from '../../src/ingest/index.js';
+import { metrics } from '../../src/lib/metrics.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId } from '../support/env.js';
@@ -159,6 +160,15 @@ describe.concurrent('Kafka → Temporal → ledger', () => {
     await voucherCount(merchantId, 1);
     await quiet(1_000);
     expect((await ledgerOf(prisma, merchantId)).vouchers).toHaveLength(1);
+    // The metrics the runbook's consumer-lag section reads.
+    expect(await counterValue(metrics.workflowStarts, { outcome: 'already_started' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(await counterValue(metrics.workflowStarts, { outcome: 'started' })).toBeGreaterThanOrEqual(1);
+    const startTimes = (await metrics.workflowStartDuration.get()).values.find(
+      (v) => v.metricName === 'finance_ingest_workflow_start_duration_seconds_count',
+    );
+    expect(startTimes?.value).toBeGreaterThanOrEqual(2);
   });
 
   it('a malformed message goes to the DLQ with its bytes, headers and a reason; the next message on its partition posts', async () => {
@@ -189,6 +199,7 @@ describe.concurrent('Kafka → Temporal → ledger', () => {
     expect(header(DLQ_HEADERS.offset)).toMatch(/^\d+$/);
     const { vouchers } = await voucherCount(merchantId, 1);
     expect(vouchers[0]).toMatchObject({ type: 'SALE', sourceId: 'o-after' });
+    expect(await counterValue(metrics.deadLetters, { reason: 'INVALID_JSON' })).toBe(1);
   });
 
   it('a sale whose merchant CDC arrives 10 s later posts once it arrives', async () => {
@@ -246,3 +257,13 @@ describe('replay', () => {
     expect(await Promise.all(merchants.map((m) => ledgerOf(prisma, m)))).toEqual(before);
   });
 });
+
+async function counterValue(
+  c: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
+  labels: Record<string, string>,
+): Promise<number> {
+  const { values } = await c.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}

@@ -15,13 +15,19 @@ export async function ledgerOf(
   prisma: PrismaClient,
   merchantId: string,
 ): Promise<{ vouchers: VoucherView[]; balances: Record<string, string> }> {
-  const accounts = await prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } });
+  // One snapshot: read apart, a posting committing in between showed its voucher without its balances.
+  const [accounts, vouchers] = await prisma.$transaction(
+    [
+      prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } }),
+      prisma.financeVoucher.findMany({
+        where: { merchantId: BigInt(merchantId) },
+        include: { lines: { orderBy: { lineNumber: 'asc' } } },
+        orderBy: { id: 'asc' },
+      }),
+    ],
+    { isolationLevel: 'RepeatableRead' },
+  );
   const codeOf = new Map(accounts.map((a) => [a.id, a.code]));
-  const vouchers = await prisma.financeVoucher.findMany({
-    where: { merchantId: BigInt(merchantId) },
-    include: { lines: { orderBy: { lineNumber: 'asc' } } },
-    orderBy: { id: 'asc' },
-  });
   return {
     vouchers: vouchers.map((v) => ({
       type: v.type,
