@@ -29,7 +29,8 @@ const RUNBOOK = readFileSync(new URL('../../docs/runbook.md', import.meta.url), 
 /** `# log-query: <name>` followed by a command line ending in `| jq -c '<filter>'`. */
 function runbookQueries(): Map<string, string> {
   const found = new Map<string, string>();
-  for (const m of RUNBOOK.matchAll(/# log-query: ([\w-]+)\n[^\n]*\| jq -c '([^']+)'/g)) found.set(m[1]!, m[2]!);
+  for (const m of RUNBOOK.matchAll(/# log-query: ([\w-]+)\n[^\n]*\| jq -c '([^']+)'/g))
+    found.set(m[1]!, m[2]!);
   return found;
 }
 
@@ -57,7 +58,13 @@ afterAll(async () => {
 });
 
 function event(merchantId: string, type: PostingEvent['type'], data: Record<string, unknown>): PostingEvent {
-  return { id: uniqueName('evt'), type, merchantId, occurredAt: '2026-11-25T10:00:00Z', data } as PostingEvent;
+  return {
+    id: uniqueName('evt'),
+    type,
+    merchantId,
+    occurredAt: '2026-11-25T10:00:00Z',
+    data,
+  } as PostingEvent;
 }
 
 /** Runs the event's workflow to its end (result or failure) under `workflowId`. */
@@ -75,7 +82,9 @@ async function runWorkflow(e: PostingEvent, workflowId = `finance-event-${e.id}`
 async function counter(c: { get(): Promise<{ values: { value: number; labels: object }[] }> }, labels = {}) {
   const { values } = await c.get();
   return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want))
+    .filter((v) =>
+      Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want),
+    )
     .reduce((sum, v) => sum + v.value, 0);
 }
 
@@ -115,7 +124,10 @@ describe('the runbook finds what it promises', () => {
       }),
     ]);
     expect(
-      await counter(metrics.postingFailures, { code: 'ACCOUNT_OF_OTHER_MERCHANT', workflow: 'postEventWorkflow' }),
+      await counter(metrics.postingFailures, {
+        code: 'ACCOUNT_OF_OTHER_MERCHANT',
+        workflow: 'postEventWorkflow',
+      }),
     ).toBe(before + 1);
   });
 
@@ -165,7 +177,9 @@ describe('the runbook finds what it promises', () => {
       vouchers: [expect.objectContaining({ replayed: true })],
     });
 
-    const negative = runQuery(runbookQueries().get('went-negative')!).filter((l) => l.merchantId === merchantId);
+    const negative = runQuery(runbookQueries().get('went-negative')!).filter(
+      (l) => l.merchantId === merchantId,
+    );
     expect(negative).toEqual([
       expect.objectContaining({
         accountId: accounts.CASH,
