@@ -563,6 +563,7 @@ cmd_up() {
   redis_up
   kafka_wait
   temporal_wait
+  promtool_install # not a service; the test suite checks the alert rules with it
   print_endpoints
 }
 
