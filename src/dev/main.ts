@@ -118,6 +118,10 @@ Try:
   curl -s -H "Authorization: Bearer $TOKEN" "${base}/vouchers?merchantId=${merchant}"
   curl -s -H "Authorization: Bearer $TOKEN" "${base}/reports/trial-balance?merchantId=${merchant}"
   APP_ENV_DB_URL=${env.APP_ENV_DB_URL} npm run finance -- verify
+  curl -s ${base.replace(/\/v1\/api\/finance$/, '')}/metrics | grep '^finance_vouchers_posted_total'
+
+Live updates (prints "ready", then each posting and balance as it commits; Ctrl-C to leave):
+  node -e "new (require('ws'))('${base.replace(/^http/, 'ws')}/ws', { headers: { authorization: 'Bearer ' + process.env.TOKEN } }).on('message', (m) => console.log(String(m)))"
 
 Ctrl-C stops the service (the stack keeps running: npm run stack:down).`);
 
