@@ -8,6 +8,7 @@ import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
 import { installErrorHandling } from './errors.js';
+import { API_PREFIX, OPENAPI_PATH } from './paths.js';
 import { authPlugin } from './plugins/auth.js';
 import {
   DEFAULT_LIVE_UPDATES,
@@ -33,8 +34,7 @@ import { voucherRoutes } from './routes/vouchers.js';
 import { SERVER_TIMEOUTS } from './server.js';
 import { installValidation } from './validation.js';
 
-export const API_PREFIX = '/v1/api/finance';
-export const OPENAPI_PATH = `${API_PREFIX}/doc/openapi.json`;
+export { API_PREFIX, OPENAPI_PATH } from './paths.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
-import { API_PREFIX } from '../api/app.js';
+// Not api/app.js: a worker or ingest process must not load the whole API to learn a path.
+import { API_PREFIX } from '../api/paths.js';
 import { metricsPlugin } from '../api/plugins/metrics.js';
 import { probe } from '../api/routes/health.js';
 import { type Logger } from '../lib/logger.js';

@@ -21,6 +21,7 @@ import {
 } from '../support/ingest.js';
 import { eventually, ledgerOf } from '../support/ledger-view.js';
 import { capturingLogger } from '../support/logs.js';
+import { metricValue } from '../support/metrics.js';
 
 const logs = capturingLogger('info');
 installTemporalRuntime(logs.logger);
@@ -161,10 +162,10 @@ describe.concurrent('Kafka → Temporal → ledger', () => {
     await quiet(1_000);
     expect((await ledgerOf(prisma, merchantId)).vouchers).toHaveLength(1);
     // The metrics the runbook's consumer-lag section reads.
-    expect(await counterValue(metrics.workflowStarts, { outcome: 'already_started' })).toBeGreaterThanOrEqual(
+    expect(await metricValue(metrics.workflowStarts, { outcome: 'already_started' })).toBeGreaterThanOrEqual(
       1,
     );
-    expect(await counterValue(metrics.workflowStarts, { outcome: 'started' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(metrics.workflowStarts, { outcome: 'started' })).toBeGreaterThanOrEqual(1);
     const startTimes = (await metrics.workflowStartDuration.get()).values.find(
       (v) => v.metricName === 'finance_ingest_workflow_start_duration_seconds_count',
     );
@@ -199,7 +200,7 @@ describe.concurrent('Kafka → Temporal → ledger', () => {
     expect(header(DLQ_HEADERS.offset)).toMatch(/^\d+$/);
     const { vouchers } = await voucherCount(merchantId, 1);
     expect(vouchers[0]).toMatchObject({ type: 'SALE', sourceId: 'o-after' });
-    expect(await counterValue(metrics.deadLetters, { reason: 'INVALID_JSON' })).toBe(1);
+    expect(await metricValue(metrics.deadLetters, { reason: 'INVALID_JSON' })).toBe(1);
   });
 
   it('a sale whose merchant CDC arrives 10 s later posts once it arrives', async () => {
@@ -257,13 +258,3 @@ describe('replay', () => {
     expect(await Promise.all(merchants.map((m) => ledgerOf(prisma, m)))).toEqual(before);
   });
 });
-
-async function counterValue(
-  c: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
-  labels: Record<string, string>,
-): Promise<number> {
-  const { values } = await c.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}

@@ -11,6 +11,7 @@ import { postEventWorkflow } from '../../src/workflows/index.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
+import { metricValue } from '../support/metrics.js';
 import { testWorkflowEnvironment, withWorker, workflowBundle } from '../support/temporal.js';
 
 /**
@@ -79,15 +80,6 @@ async function runWorkflow(e: PostingEvent, workflowId = `finance-event-${e.id}`
   });
 }
 
-async function counter(c: { get(): Promise<{ values: { value: number; labels: object }[] }> }, labels = {}) {
-  const { values } = await c.get();
-  return values
-    .filter((v) =>
-      Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want),
-    )
-    .reduce((sum, v) => sum + v.value, 0);
-}
-
 describe('the runbook finds what it promises', () => {
   it('every log query of docs/runbook.md is exercised here', () => {
     expect([...runbookQueries().keys()].sort()).toEqual(
@@ -100,7 +92,7 @@ describe('the runbook finds what it promises', () => {
       createTestMerchant(prisma, logs.logger),
       createTestMerchant(prisma, logs.logger),
     ]);
-    const before = await counter(metrics.postingFailures, {
+    const before = await metricValue(metrics.postingFailures, {
       code: 'ACCOUNT_OF_OTHER_MERCHANT',
       workflow: 'postEventWorkflow',
     });
@@ -124,7 +116,7 @@ describe('the runbook finds what it promises', () => {
       }),
     ]);
     expect(
-      await counter(metrics.postingFailures, {
+      await metricValue(metrics.postingFailures, {
         code: 'ACCOUNT_OF_OTHER_MERCHANT',
         workflow: 'postEventWorkflow',
       }),
@@ -133,7 +125,7 @@ describe('the runbook finds what it promises', () => {
 
   it('skip: SKIP voucher and finance_postings_skipped_total', async () => {
     const { merchantId } = await createTestMerchant(prisma, logs.logger);
-    const before = await counter(metrics.postingsSkipped, { event_type: 'sale.payment.captured' });
+    const before = await metricValue(metrics.postingsSkipped, { event_type: 'sale.payment.captured' });
     const e = event(merchantId, 'sale.payment.captured', {
       paymentId: 'p-2',
       orderId: 'o-2',
@@ -152,15 +144,17 @@ describe('the runbook finds what it promises', () => {
         msg: expect.stringContaining('SKIP voucher'),
       }),
     ]);
-    expect(await counter(metrics.postingsSkipped, { event_type: 'sale.payment.captured' })).toBe(before + 1);
+    expect(await metricValue(metrics.postingsSkipped, { event_type: 'sale.payment.captured' })).toBe(
+      before + 1,
+    );
   });
 
   it('went negative, then idempotent replay: a refund before any payment, requested twice', async () => {
     const { merchantId, accounts } = await createTestMerchant(prisma, logs.logger);
     const [negBefore, replaysBefore, refundsBefore] = await Promise.all([
-      counter(metrics.accountNegative, { account_code: 'CASH' }),
-      counter(metrics.idempotentReplays),
-      counter(metrics.vouchersPosted, { voucher_type: 'REFUND' }),
+      metricValue(metrics.accountNegative, { account_code: 'CASH' }),
+      metricValue(metrics.idempotentReplays),
+      metricValue(metrics.vouchersPosted, { voucher_type: 'REFUND' }),
     ]);
     const e = event(merchantId, 'sale.payment.refunded', {
       refundId: 'r-1',
@@ -199,14 +193,14 @@ describe('the runbook finds what it promises', () => {
         voucherNumber: negative[0]!.voucherNumber,
       }),
     ]);
-    expect(await counter(metrics.accountNegative, { account_code: 'CASH' })).toBe(negBefore + 1);
-    expect(await counter(metrics.idempotentReplays)).toBe(replaysBefore + 1);
-    expect(await counter(metrics.vouchersPosted, { voucher_type: 'REFUND' })).toBe(refundsBefore + 1);
+    expect(await metricValue(metrics.accountNegative, { account_code: 'CASH' })).toBe(negBefore + 1);
+    expect(await metricValue(metrics.idempotentReplays)).toBe(replaysBefore + 1);
+    expect(await metricValue(metrics.vouchersPosted, { voucher_type: 'REFUND' })).toBe(refundsBefore + 1);
   });
 
   it('control account missing: a sale for a merchant not provisioned yet', async () => {
     const merchantId = uniqueMerchantId();
-    const before = await counter(metrics.controlAccountMissing);
+    const before = await metricValue(metrics.controlAccountMissing);
     const e = event(merchantId, 'sale.order.completed', {
       orderId: 'o-4',
       orderNumber: 'SO-4',
@@ -237,6 +231,6 @@ describe('the runbook finds what it promises', () => {
       workflowId: `finance-event-${e.id}`,
       msg: expect.stringContaining('does not exist yet'),
     });
-    expect(await counter(metrics.controlAccountMissing)).toBeGreaterThanOrEqual(before + 1);
+    expect(await metricValue(metrics.controlAccountMissing)).toBeGreaterThanOrEqual(before + 1);
   });
 });
