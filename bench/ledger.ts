@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postPlan } from '../src/activities/posting.js';
 import { applyMerchantChange } from '../src/activities/merchants.js';
@@ -10,16 +7,17 @@ import { type PostingPlan } from '../src/domain/posting-plan.js';
 import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { closedLoop, fmt, summarize } from './stats.js';
+import { findPgbench, prepareYardstick, runYardstick, type YardstickScenario } from './yardstick.js';
 
 /**
- * Ledger-core benchmark (issue 3): post vouchers by calling the posting code
- * directly (no Kafka, no Temporal) with 8 concurrent callers, in the three
- * scenarios of shared/PERF-NOTES.md, beside the raw-SQL yardstick (pgbench
- * running the same transaction shape) in the same invocation.
+ * Ledger-core benchmark: post vouchers by calling the posting code directly
+ * (no Kafka, no Temporal) with concurrent callers in three scenarios, each
+ * beside the raw-SQL yardstick of the same scenario (bench/yardstick.ts) run
+ * in the same invocation, and report the ratio.
  */
 const SCENARIOS = ['spread', 'one-merchant', 'hot-account'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const YARDSTICK_FILE: Record<Scenario, string> = {
+const YARDSTICK_OF: Record<Scenario, YardstickScenario> = {
   spread: 'spread',
   'one-merchant': 'one-merchant-number-last',
   'hot-account': 'hot-account',
@@ -33,6 +31,8 @@ export interface LedgerBenchOptions {
 }
 
 export async function runLedgerBench(opts: LedgerBenchOptions) {
+  const pgbench = findPgbench();
+  await prepareYardstick(opts.yardstickUrl);
   await applyMigrations({ databaseUrl: opts.dbUrl });
   const prisma = createPrisma({ url: opts.dbUrl, poolSize: opts.callers + 2, applicationName: 'bench' });
   const ids = new IdGenerator(9);
@@ -43,21 +43,27 @@ export async function runLedgerBench(opts: LedgerBenchOptions) {
   const rows: string[][] = [];
   console.log(`\nLedger posting: ${opts.callers} concurrent callers, ${opts.seconds} s per scenario`);
   for (const scenario of SCENARIOS) {
-    const yardstick = runYardstick(opts.yardstickUrl, YARDSTICK_FILE[scenario], opts.callers, opts.seconds);
+    const yardstick = runYardstick(
+      opts.yardstickUrl,
+      YARDSTICK_OF[scenario],
+      opts.callers,
+      opts.seconds,
+      pgbench,
+    );
     const plan = planner(scenario, merchants, run);
     const m = summarize(await closedLoop(opts.callers, opts.seconds, (c, i) => postPlan(deps, plan(c, i))));
-    const ratio = yardstick ? m.perSecond / yardstick : Number.NaN;
+    const ratio = m.perSecond / yardstick;
     rows.push([
       scenario,
       fmt(m.perSecond),
       fmt(m.p50, 1),
       fmt(m.p99, 1),
       String(m.errors),
-      yardstick ? fmt(yardstick) : 'n/a',
+      fmt(yardstick),
       fmt(ratio, 2),
     ]);
     console.log(
-      `  ${scenario.padEnd(13)} ${fmt(m.perSecond).padStart(6)} vouchers/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  errors ${m.errors}  yardstick ${yardstick ? fmt(yardstick) : 'n/a'}/s  ratio ${fmt(ratio, 2)}`,
+      `  ${scenario.padEnd(13)} ${fmt(m.perSecond).padStart(6)} vouchers/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  errors ${m.errors}  yardstick ${fmt(yardstick)}/s  ratio ${fmt(ratio, 2)}`,
     );
   }
   await prisma.$disconnect();
@@ -132,35 +138,6 @@ function planner(scenario: Scenario, merchants: BenchMerchant[], run: string) {
       ],
     };
   };
-}
-
-/** pgbench over shared/yardstick/<scenario>.sql; null when the yardstick or pgbench is not on this machine. */
-function runYardstick(url: string, file: string, clients: number, seconds: number): number | null {
-  const dir = fileURLToPath(new URL('../../shared/yardstick/', import.meta.url));
-  const pgbench = ['pgbench', ...['15', '16', '17'].map((v) => `/usr/lib/postgresql/${v}/bin/pgbench`)].find(
-    (p) => (p === 'pgbench' ? hasCommand('pgbench') : existsSync(p)),
-  );
-  if (!existsSync(`${dir}${file}.sql`) || !pgbench) return null;
-  execFileSync('psql', ['-q', url, '-f', `${dir}schema.sql`], { stdio: 'ignore' });
-  const out = execFileSync(
-    pgbench,
-    ['-n', '-c', String(clients), '-j', '2', '-T', String(seconds), '-f', `${dir}${file}.sql`, url],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const tps = /tps = ([0-9.]+)/.exec(out)?.[1];
-  return tps ? Number(tps) : null;
-}
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function ensureDatabase(url: string): Promise<void> {

@@ -1,21 +1,41 @@
 import { ensureDatabase, runLedgerBench } from './ledger.js';
+import { fmt } from './stats.js';
+import { prepareYardstick, runYardstick, YARDSTICK_SCENARIOS, YardstickError } from './yardstick.js';
 
 /**
- * `npm run bench [ledger|ingest|api ...]`: prints figures and ratios to their
- * yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run stack:up`).
- * BENCH_SECONDS sets the length of each measurement (default 15).
+ * `npm run bench [ledger|ingest|api|yardstick ...]`: prints figures and ratios
+ * to their yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run
+ * stack:up`). BENCH_SECONDS sets the length of each measurement (default 15).
+ * `yardstick` alone runs every raw-SQL scenario and only when named.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const base = process.env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432';
 const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const wanted = (name: string) => which.length === 0 || which.includes(name);
 
+const yardstickUrl = `${base}/yardstick`;
+
 console.log(`seller-finance benchmarks — ${new Date().toISOString()}, ${seconds} s per measurement`);
-if (wanted('ledger')) {
-  const dbUrl = `${base}/seller_finance_bench`;
-  await ensureDatabase(dbUrl);
-  await ensureDatabase(`${base}/yardstick`);
-  await runLedgerBench({ dbUrl, yardstickUrl: `${base}/yardstick`, seconds, callers: 8 });
+try {
+  if (which.includes('yardstick')) {
+    await ensureDatabase(yardstickUrl);
+    await prepareYardstick(yardstickUrl);
+    console.log('\nRaw-SQL yardstick: pgbench, 8 clients');
+    for (const scenario of YARDSTICK_SCENARIOS)
+      console.log(
+        `  ${scenario.padEnd(26)} ${fmt(runYardstick(yardstickUrl, scenario, 8, seconds)).padStart(6)} vouchers/s`,
+      );
+  }
+  if (wanted('ledger')) {
+    const dbUrl = `${base}/seller_finance_bench`;
+    await ensureDatabase(dbUrl);
+    await ensureDatabase(yardstickUrl);
+    await runLedgerBench({ dbUrl, yardstickUrl, seconds, callers: 8 });
+  }
+} catch (err) {
+  if (!(err instanceof YardstickError)) throw err;
+  console.error(`\nbench: ${err.message}`);
+  process.exit(1);
 }
 for (const name of ['ingest', 'api'] as const) {
   if (!wanted(name)) continue;

@@ -1,0 +1,16 @@
+-- one merchant, number taken last: every voucher is numbered in merchant 1's
+-- series as the last statement before COMMIT, as the ledger's posting
+-- statement does, so the counter row is locked only for the commit itself.
+\set debit random(1, 2000)
+\set credit random(1, 2000)
+BEGIN;
+SELECT id, balance, posting_sequence FROM yardstick_account WHERE id IN (:debit, :credit) ORDER BY id FOR UPDATE;
+INSERT INTO yardstick_voucher (merchant, source_id, voucher_number) VALUES (1, md5(random()::text || clock_timestamp()::text), 0);
+WITH moved AS (UPDATE yardstick_account SET balance = balance + 10, posting_sequence = posting_sequence + 1 WHERE id = :debit RETURNING posting_sequence, balance)
+  INSERT INTO yardstick_line (voucher_id, line_number, account_id, direction, amount, posting_sequence, balance_after)
+  SELECT currval('yardstick_voucher_id_seq'), 1, :debit, 'D', 10, posting_sequence, balance FROM moved;
+WITH moved AS (UPDATE yardstick_account SET balance = balance - 10, posting_sequence = posting_sequence + 1 WHERE id = :credit RETURNING posting_sequence, balance)
+  INSERT INTO yardstick_line (voucher_id, line_number, account_id, direction, amount, posting_sequence, balance_after)
+  SELECT currval('yardstick_voucher_id_seq'), 2, :credit, 'C', 10, posting_sequence, balance FROM moved;
+UPDATE yardstick_counter SET last_number = last_number + 1 WHERE merchant = 1 RETURNING last_number;
+COMMIT;
