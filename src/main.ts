@@ -5,7 +5,7 @@ import { startOpsServer } from './roles/ops-server.js';
 import { type ReadinessChecks, type RoleContext, type RunningRole } from './roles/types.js';
 
 /**
- * Entry point of every deployment: RUN_MODE picks the roles (SPEC §1).
+ * Entry point of every deployment: RUN_MODE picks the roles (docs/reference/commands.md).
  * `all` runs api + worker + ingest in one process (dev); `migrate` applies
  * the database migrations and exits (the pre-rollout job).
  */

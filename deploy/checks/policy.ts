@@ -2,7 +2,7 @@ import { type ManifestObject, where } from './load.js';
 import { containerHasPort, get, objects, selects, type Workload } from './workloads.js';
 
 /**
- * The deployment contract of this service (SPEC §8, the operations doc): one
+ * The deployment contract of this service (deploy/README.md): one
  * image for every role, RUN_MODE picks the role, every long-running role
  * answers the same probes and scrape on its port, and every pod runs
  * unprivileged with bounded resources.

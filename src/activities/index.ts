@@ -23,7 +23,7 @@ export interface ActivityDeps extends LedgerDeps {
 }
 
 /**
- * The Temporal activities, built from their dependencies (STYLE pattern 1):
+ * The Temporal activities, built from their dependencies:
  * workflows import only `ReturnType<typeof createActivities>`.
  * Ledger errors leave as ApplicationFailures whose type is the error code,
  * non-retryable exactly when the code says so (domain/errors.ts).

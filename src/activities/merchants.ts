@@ -11,7 +11,7 @@ export interface MerchantProvisioned {
 }
 
 /**
- * Applies a merchant CDC change (SPEC §6): create/read → upsert the merchant
+ * Applies a merchant CDC change (docs/reference/events.md): create/read → upsert the merchant
  * and create any missing default account; update → name and status; delete →
  * INACTIVE (the ledger is kept). Changes older than the last applied position
  * are ignored, so redelivered or reordered CDC records cannot roll a merchant

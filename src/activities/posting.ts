@@ -80,7 +80,7 @@ export class StalePostingError extends Error {
 }
 
 /**
- * Posts one voucher (SPEC §5) as one SQL statement — see db/ledger-sql.ts for
+ * Posts one voucher (docs/reference/invariants.md) as one SQL statement — see db/ledger-sql.ts for
  * what happens under lock. A source that was already posted returns the
  * existing voucher, also when a concurrent duplicate wins the race on the
  * unique (merchant, source) index.
@@ -246,7 +246,7 @@ function entryOf(input: PostingStatementInput, r: PostingStatementResult): Poste
   };
 }
 
-/** SPEC §5.6: an overdraft posts, and a DEBIT-normal asset that drops below zero is reported. */
+/** An overdraft posts (docs/reference/invariants.md), and a DEBIT-normal asset that drops below zero is reported. */
 function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatementResult): void {
   for (const a of r.accounts) {
     const balance = money(a.balance);

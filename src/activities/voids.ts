@@ -17,7 +17,7 @@ export const REVERSAL_SOURCE_TYPE = 'reversal';
 
 /**
  * Voids a voucher by posting a REVERSAL with every line's direction swapped
- * and marking the original VOIDED, in one transaction (SPEC §5.5). Voiding
+ * and marking the original VOIDED, in one transaction (docs/reference/invariants.md). Voiding
  * twice returns the same reversal: the reversal's source is the original's
  * id, so even a race between two voids posts one reversal.
  */

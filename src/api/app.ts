@@ -92,7 +92,7 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Builds the API (STYLE pattern 6): infrastructure plugins, load
+ * Builds the API (server.ts listens): infrastructure plugins, load
  * protection, authentication, routes, OpenAPI. It does not listen; server.ts
  * does, and tests call `app.inject` on the same app.
  */
@@ -133,7 +133,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
         title: 'seller-finance API',
         version: '1',
         description:
-          'Multi-tenant double-entry ledger: accounts, vouchers, manual postings, voids, payment integrations (SPEC §8).',
+          'Multi-tenant double-entry ledger: accounts, vouchers, manual postings, voids, payment integrations.',
       },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' } },

@@ -3,7 +3,7 @@ import { LEDGER_ERRORS, type LedgerErrorCode, isLedgerError } from '../domain/er
 import { isTransientDbError, sqlState } from '../db/errors.js';
 
 /**
- * The API's closed set of error codes (SPEC §8) and their HTTP status. The
+ * The API's closed set of error codes (docs/reference/http-api.md) and their HTTP status. The
  * ledger's own codes (domain/errors.ts) are part of it, so a workflow that
  * fails with UNBALANCED_VOUCHER answers with that very code. Clients match on
  * `code`; renaming one is a breaking change.
@@ -134,7 +134,7 @@ function validationMessage(err: Partial<FastifyError>): string {
 }
 
 /**
- * One error handler (STYLE pattern 7): maps every error to SPEC's body,
+ * One error handler: maps every error to the documented body,
  * hides internals of 5xx, always returns the request id, and logs expected
  * errors at warn, unexpected ones at error.
  */

@@ -15,7 +15,7 @@ import {
 } from '../workflows/types.js';
 import { ApiError, ledgerFailure } from './errors.js';
 
-/** SPEC §7 workflow IDs of the API's postings. */
+/** Workflow IDs of the API's postings (docs/reference/events.md, workflows). */
 export const manualWorkflowId = (merchantId: string, idempotencyKey: string) =>
   `finance-manual-${merchantId}-${idempotencyKey}`;
 export const voidWorkflowId = (voucherId: string) => `finance-void-${voucherId}`;

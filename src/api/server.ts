@@ -1,7 +1,7 @@
 import { type FastifyInstance } from 'fastify';
 
 /**
- * Socket timeouts (STYLE pattern 6: the server owns them). Keep-alive
+ * Socket timeouts (the server owns them, the app does not). Keep-alive
  * outlives a typical load balancer's idle timeout (60 s) so the balancer,
  * not us, closes idle connections; a request may take at most 30 s.
  */

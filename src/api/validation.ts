@@ -17,7 +17,7 @@ const common: Options = {
  * Two validators: query strings, params and headers are text and are
  * coerced ("50" → 50); bodies are JSON and are never coerced, so a JSON
  * number where an amount (a decimal string) is expected is refused
- * (SPEC §3) instead of being turned into "125000.5".
+ * (docs/reference/data-model.md, money) instead of being turned into "125000.5".
  */
 export function installValidation(app: FastifyInstance): void {
   const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));

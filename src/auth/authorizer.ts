@@ -38,7 +38,7 @@ export interface AuthorizerOptions {
 type LookupResult = [string, string | null];
 
 /**
- * Casbin RBAC with merchant domains (SPEC §8). The enforcer holds the
+ * Casbin RBAC with merchant domains (docs/reference/http-api.md). The enforcer holds the
  * policies from PostgreSQL in memory; decisions are cached in Redis under the
  * policy version. A change (auth/grants.ts) bumps the version and publishes
  * it: every replica reloads at once, and any replica that has not yet heard

@@ -5,7 +5,7 @@ import { ALL_MERCHANTS, policyKeys, ROLES, type RoleName } from './roles.js';
 
 /**
  * Grants are Casbin grouping policies `g, <jwt sub>, <role>, <merchant id | *>`
- * (SPEC §8), shared by `POST/DELETE /admin/grants` and
+ * (docs/reference/http-api.md), shared by `POST/DELETE /admin/grants` and
  * `npm run finance -- grant|revoke`. Every change bumps the policy version in
  * Redis (cached decisions are keyed by it, so none survives the change) and is
  * published, so every API replica reloads its enforcer at once.

@@ -1,4 +1,4 @@
-/** Roles, objects and actions of the authorization model (SPEC §8; role policies are seeded by a migration). */
+/** Roles, objects and actions of the authorization model (docs/reference/http-api.md; role policies are seeded by a migration). */
 export const ROLES = ['viewer', 'accountant', 'admin'] as const;
 export type RoleName = (typeof ROLES)[number];
 

@@ -23,7 +23,7 @@ Run \`npm run finance -- <command> --help\` for one command.`,
   revoke:
     'Usage: npm run finance -- revoke --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
   verify: `Usage: npm run finance -- verify [--merchant <id>]
-Checks SPEC §5 in SQL: balanced vouchers, positive amounts, lines on the voucher's merchant, balance = sum of lines,
+Checks the posting invariants in SQL: balanced vouchers, positive amounts, lines on the voucher's merchant, balance = sum of lines,
 gapless line sequences and balance_after, unique sources, gapless voucher numbers, mirrored voids.
 Exit code 0 when all hold, 1 naming each violation.`,
   replay: `Usage: npm run finance -- replay [--from <ISO time>] [--topic <name>]... [--yes]

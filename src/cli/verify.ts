@@ -2,7 +2,7 @@ import { type PrismaClient } from '../db/client.js';
 import { verifyLedger } from '../db/verify.js';
 import { type Out } from './output.js';
 
-/** `finance verify [--merchant <id>]`: every SPEC §5 invariant, in SQL; exit 1 naming each violation. */
+/** `finance verify [--merchant <id>]`: every posting invariant (docs/reference/invariants.md), in SQL; exit 1 naming each violation. */
 export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: string): Promise<number> {
   const scope = merchantId ? `merchant ${merchantId}` : 'all merchants';
   const [vouchers, lines, accounts] = await Promise.all([

@@ -36,7 +36,7 @@ export function loadConfig(env: Env = process.env, runModeOverride?: string) {
       NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       // Every role listens here: the api serves its routes, worker and ingest their
-      // health, readiness and /metrics (one port per container, SPEC deployment).
+      // health, readiness and /metrics (one port per container, deploy/README.md).
       PORT: intInRange(0, 65535, 3000),
       APP_ENV_HTTP_HOST: z.string().default('0.0.0.0'),
     },

@@ -7,7 +7,7 @@ import type { AccountType, Direction } from '../domain/accounts.js';
  *
  * A posting is ONE statement, so it is one DB transaction by construction and
  * its row locks are held only while the statement runs (no client round trip
- * while holding them — see shared/PERF-NOTES.md: lock hold time is what bounds
+ * while holding them — see the yardstick in BENCHMARKS.md: lock hold time bounds
  * a hot account and a merchant's number series). Inside it:
  *
  *   1. `locked`   locks every touched account FOR UPDATE in ascending id order

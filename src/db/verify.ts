@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from './client.js';
 
 /**
- * The invariants of SPEC §5, each as one SQL query that returns the
+ * The posting invariants (docs/reference/invariants.md), each as one SQL query that returns the
  * offending rows (none when the ledger is sound). Used by
  * `npm run finance -- verify` and by the tests after every stress run.
  */

@@ -1,4 +1,4 @@
-/** The chart of accounts every merchant gets (SPEC §4). Codes are contract. */
+/** The chart of accounts every merchant gets (docs/reference/data-model.md). Codes are contract. */
 export const ACCOUNT_TYPES = ['ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE'] as const;
 export type AccountType = (typeof ACCOUNT_TYPES)[number];
 export const DIRECTIONS = ['DEBIT', 'CREDIT'] as const;
@@ -48,6 +48,6 @@ export const opposite = (d: Direction): Direction => (d === 'DEBIT' ? 'CREDIT' :
  */
 export const balanceSign = (normal: Direction, line: Direction): 1 | -1 => (normal === line ? 1 : -1);
 
-/** Only these accounts raise the `finance.account.went_negative` warning (SPEC §5.6). */
+/** Only these accounts raise the `finance.account.went_negative` warning (docs/reference/invariants.md). */
 export const watchesOverdraft = (type: AccountType, normal: Direction): boolean =>
   type === 'ASSET' && normal === 'DEBIT';

@@ -16,7 +16,7 @@ const lines = (outcome: ReturnType<typeof planForEvent>) =>
       }))
     : outcome;
 
-describe('posting plans of SPEC §6', () => {
+describe('posting plans of docs/reference/events.md', () => {
   it('sale: SALE receivable/revenue and COGS cost/inventory', () => {
     const event: PostingEvent = {
       ...envelope,

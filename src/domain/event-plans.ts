@@ -10,7 +10,7 @@ import { money, ZERO } from './money.js';
 import { type PostingPlan, twoLines } from './posting-plan.js';
 
 /**
- * What an event does to the ledger (SPEC §6): the vouchers to post, or a
+ * What an event does to the ledger (docs/reference/events.md): the vouchers to post, or a
  * skip by design with the fields an operator needs to see why.
  */
 export type EventOutcomePlan =

@@ -1,6 +1,6 @@
 /**
  * Business events as the ledger sees them once ingest has decoded and
- * validated them (SPEC §6). Amounts are decimal strings.
+ * validated them (docs/reference/events.md). Amounts are decimal strings.
  */
 export const POSTING_EVENT_TYPES = [
   'sale.order.completed',

@@ -3,7 +3,7 @@ import { LedgerError } from './errors.js';
 import { type PlannedLine, type PostingPlan, line } from './posting-plan.js';
 import { type Money } from './money.js';
 
-/** Manual vouchers posted through the API (SPEC §8). */
+/** Manual vouchers posted through the API (docs/reference/http-api.md). */
 export type ManualVoucherRequest =
   | {
       kind: 'lines';

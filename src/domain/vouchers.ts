@@ -1,4 +1,4 @@
-/** Voucher types, their number prefixes (SPEC §4) and which may be voided (SPEC §8). */
+/** Voucher types, their number prefixes and which may be voided (docs/reference/data-model.md, invariants.md). */
 export const VOUCHER_PREFIXES = {
   SALE: 'SL',
   COGS: 'CG',

@@ -20,7 +20,7 @@ const payment = {
 };
 
 describe('decodePostingEvent', () => {
-  it('decodes every event type of SPEC §6', () => {
+  it('decodes every documented event type', () => {
     const cases: [string, Record<string, unknown>][] = [
       [
         'sale.order.completed',

@@ -13,7 +13,7 @@ import {
 import { isPlainObject } from './json.js';
 import { dlq, ok, type StepResult } from './results.js';
 
-/** The envelope of every non-CDC event (SPEC §6). Extra fields are tolerated and dropped. */
+/** The envelope of every non-CDC event (docs/reference/events.md). Extra fields are tolerated and dropped. */
 const envelope = z.object({
   id: businessId,
   type: z.string({ message: 'must be a string' }),

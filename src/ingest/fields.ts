@@ -4,7 +4,7 @@ import { parseMoney } from '../domain/money.js';
 import { type DlqReason } from './results.js';
 
 /**
- * Field schemas shared by the event and CDC decoders (SPEC §3, §6). An issue
+ * Field schemas shared by the event and CDC decoders (docs/reference/events.md). An issue
  * may carry `params.reason` to pick a more specific dead-letter reason than
  * the decoder's default.
  */

@@ -5,7 +5,7 @@ import { isPlainObject } from './json.js';
 import { dlq, ok, skip, type StepResult } from './results.js';
 
 /**
- * Debezium merchant CDC (SPEC §6). The JSON converter writes the change
+ * Debezium merchant CDC (docs/reference/events.md). The JSON converter writes the change
  * either bare (`schemas.enable=false`) or wrapped as `{ schema, payload }`;
  * both are accepted. Debezium encodes int8 columns and the LSN as JSON
  * numbers: the decoder parses those beyond 2^53 as bigint (json.ts), and a

@@ -1,7 +1,7 @@
 import { type PostEventInput, type ProvisionMerchantInput } from '../workflows/types.js';
 
 /**
- * Ingest steps return a result instead of throwing (STYLE pattern 10): a
+ * Ingest steps return a result instead of throwing: a
  * message either continues (`ok`), is deliberately ignored (`skip`), or is
  * dead-lettered with a machine-readable reason (`dlq`). Only infrastructure
  * failures (Temporal or Kafka unreachable) are retried, and those are not

@@ -2,7 +2,7 @@ import { type Admin } from 'kafkajs';
 import { type Logger } from '../lib/logger.js';
 
 /**
- * Creates the topics ingest reads and writes when they are missing (SPEC §6),
+ * Creates the topics ingest reads and writes when they are missing (docs/reference/events.md),
  * with enough partitions that partitions really are consumed in parallel.
  * Existing topics are never altered: a partition count lower than asked is
  * reported, because adding partitions re-keys merchants onto new partitions.

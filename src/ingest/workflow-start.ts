@@ -12,7 +12,7 @@ export interface MessageOrigin {
 
 export const EVENT_WORKFLOW_PREFIX = 'finance-event-';
 
-/** SPEC §7: `finance-event-<event id>`; the id pattern already excludes anything unsafe in a workflow ID. */
+/** `finance-event-<event id>` (docs/reference/events.md); the id pattern already excludes anything unsafe in a workflow ID. */
 export const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;
 
 export function postEventStart(

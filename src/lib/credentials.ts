@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Payment-integration credentials at rest (SPEC §4): AES-256-GCM with a
+ * Payment-integration credentials at rest (docs/reference/data-model.md): AES-256-GCM with a
  * random 96-bit IV per encryption, the key id stored beside the ciphertext so
  * keys can be rotated, and the row's identity bound as additional
  * authenticated data so a ciphertext copied to another row fails to decrypt.

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * JSON lines on stdout (SPEC §9). Secrets are redacted by path so that a
+ * JSON lines on stdout (docs/reference/events.md, logs). Secrets are redacted by path so that a
  * careless `log.info({ body })` cannot leak a credential or a token.
  */
 export const REDACT_PATHS = [

@@ -2,7 +2,7 @@ import { type PostedVoucher } from '../activities/posting.js';
 import { type AuthzObject } from '../auth/roles.js';
 
 /**
- * Live updates (SPEC §8 `GET /ws`): what the worker publishes after a posting
+ * Live updates (`GET /ws`, docs/api.md): what the worker publishes after a posting
  * commits and every API replica relays to its WebSocket clients. The shapes
  * below are the wire format clients parse (docs/api.md, "Live updates");
  * money is a decimal string, ids are decimal strings.

@@ -2,7 +2,7 @@ import { apiOptionsFromConfig, buildApp, OPENAPI_PATH } from '../api/app.js';
 import { startServer } from '../api/server.js';
 import { type RoleContext, type RunningRole } from './types.js';
 
-/** The HTTP API role (SPEC §8). */
+/** The HTTP API role (docs/reference/http-api.md). */
 export async function startApi({ config, logger }: RoleContext): Promise<RunningRole> {
   const log = logger.child({ role: 'api' });
   const app = await buildApp(apiOptionsFromConfig(config, log));

@@ -1,7 +1,7 @@
 import { createIngest } from '../ingest/index.js';
 import { type RoleContext, type RunningRole } from './types.js';
 
-/** The Kafka consumer: one Temporal workflow per event (SPEC §6-7). */
+/** The Kafka consumer: one Temporal workflow per event (docs/reference/events.md). */
 export async function startIngest({ config, logger }: RoleContext): Promise<RunningRole> {
   const ingest = await createIngest({
     kafka: config.kafka!,

@@ -8,7 +8,7 @@ import { financeMetrics } from './sinks.js';
 import { type PostEventInput, type PostEventResult, type VoucherRef } from './types.js';
 
 /**
- * One business event → its vouchers (SPEC §6). Started by ingest with the ID
+ * One business event → its vouchers (docs/reference/events.md). Started by ingest with the ID
  * `finance-event-<event id>`, so a redelivered or replayed event never runs
  * twice; the ledger's unique (merchant, source) is the second line of defence.
  */

@@ -2,7 +2,7 @@ import { type ActivityOptions, type LocalActivityOptions } from '@temporalio/wor
 import { NON_RETRYABLE_LEDGER_ERRORS } from '../domain/errors.js';
 
 /**
- * Retry and timeout presets, named once (STYLE pattern 3). Failure types are
+ * Retry and timeout presets, named once. Failure types are
  * the ledger error codes: the non-retryable ones fail the workflow at once.
  */
 export const DEFAULT_MISSING_ACCOUNT_RETRY_HOURS = 6;

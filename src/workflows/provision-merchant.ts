@@ -3,7 +3,7 @@ import type { Activities, MerchantProvisioned } from '../activities/index.js';
 import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, provisioningActivity } from './presets.js';
 import { type ProvisionMerchantInput } from './types.js';
 
-/** A merchant CDC record → merchant row and its default accounts (SPEC §6). */
+/** A merchant CDC record → merchant row and its default accounts (docs/reference/events.md). */
 export async function provisionMerchantWorkflow(
   input: ProvisionMerchantInput,
 ): Promise<MerchantProvisioned & { summary: string }> {

@@ -5,7 +5,7 @@ import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testPrisma } from '../support/db.js';
 import { API, createTestApi, json, user, type TestApi } from './support.js';
 
-/** Every route of SPEC §8 this API serves (the WebSocket belongs to the live-updates work). */
+/** Every route of docs/reference/http-api.md this API serves (the WebSocket belongs to the live-updates work). */
 const ROUTES = [
   'get /healthz',
   'get /readyz',

@@ -88,7 +88,7 @@ describe('vouchers: manual postings, voids and queries', () => {
     const again = await api.call(accountant, 'POST', '/vouchers', correction(), { 'idempotency-key': k });
     expect(again.statusCode, again.body).toBe(200);
     expect(json<Voucher>(again).id).toBe(v.id);
-    // The workflow ID of SPEC §7 ran once.
+    // The documented workflow ID ran once.
     const handle = api.app.temporal.client.workflow.getHandle(`finance-manual-${m.merchantId}-${k}`);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(

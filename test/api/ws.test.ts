@@ -23,7 +23,7 @@ import { testWorkflowEnvironment } from '../support/temporal.js';
 import { API, createTestApi, json, startIdentity, user, type TestApi, type TestIdentity } from './support.js';
 
 /**
- * Live updates end to end (SPEC §8 `GET /ws`): one real Temporal worker
+ * Live updates end to end (`GET /ws`, docs/api.md): one real Temporal worker
  * publishing to Redis, two API replicas on real ports subscribed to the same
  * key prefix, real WebSocket clients on either, a real JWKS server.
  */

@@ -57,7 +57,7 @@ describe('configuration', () => {
     ]);
   });
 
-  it('applies the defaults of SPEC §2', () => {
+  it('applies the documented defaults', () => {
     const c = loadConfig({
       APP_ENV_DB_URL: 'postgresql://h/db',
       APP_ENV_KAFKA_BROKERS: 'a:9092, b:9093',

@@ -77,7 +77,7 @@ export async function testProducer(kafka: Kafka): Promise<Producer> {
 
 export const testKafka = (config: KafkaConfig, logger: Logger): Kafka => createKafka(config, logger, '-test');
 
-/** An event envelope as the commerce platform produces it (SPEC §6). */
+/** An event envelope as the commerce platform produces it (docs/reference/events.md). */
 export function envelope(
   type: string,
   merchantId: string,

@@ -74,7 +74,7 @@ const post = (e: PostingEvent): Promise<PostEventResult> =>
 
 const logsOf = (eventId: string) => logs.lines.filter((l) => l.eventId === eventId);
 
-describe.concurrent('postEventWorkflow posts each event type as SPEC §6 says', () => {
+describe.concurrent('postEventWorkflow posts each event type as docs/reference/events.md says', () => {
   it('sale.order.completed → SALE (Dr RECEIVABLE / Cr SALES_REVENUE) and COGS (Dr COGS / Cr INVENTORY), VoucherNumber searchable', async () => {
     const { merchantId } = await createTestMerchant(prisma, logs.logger);
     const e = event(merchantId, 'sale.order.completed', {

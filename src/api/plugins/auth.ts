@@ -30,7 +30,7 @@ declare module 'fastify' {
 export type AuthPluginOptions = JwtOptions;
 
 /**
- * AuthN on every non-public route (SPEC §8): a Bearer ES256 JWT verified
+ * AuthN on every non-public route (docs/reference/http-api.md): a Bearer ES256 JWT verified
  * against the JWKS; anything else is a bare 401 that tells an attacker
  * nothing. AuthZ is `app.authz` (Casbin + Redis cache), used by the routes
  * through the helpers below.

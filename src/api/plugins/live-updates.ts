@@ -55,7 +55,7 @@ export const websocketPlugin = fp<Pick<LiveUpdatesOptions, 'maxClientMessageByte
 );
 
 /**
- * Live updates (SPEC §8 `GET /ws`): ONE Redis subscriber connection per
+ * Live updates (`GET /ws`, docs/api.md): ONE Redis subscriber connection per
  * process on `<prefix>live`, whatever the number of sockets; the relay
  * (live/relay.ts) fans each batch out to the sockets allowed to see it. The
  * route is routes/live.ts.

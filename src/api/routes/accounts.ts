@@ -36,7 +36,7 @@ import { ERRORS, IdParams } from '../schemas/common.js';
 const tags = ['accounts'];
 const security = [{ bearerAuth: [] }];
 
-/** The chart of accounts, ledgers and balances (SPEC §8). */
+/** The chart of accounts, ledgers and balances (docs/reference/http-api.md). */
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const visibleAccount = async (request: Parameters<typeof readScope>[0], id: string) => {
     const account = await findAccount(

@@ -9,7 +9,7 @@ const tags = ['admin'];
 const security = [{ bearerAuth: [] }];
 
 /**
- * Grants (SPEC §8), admin only: granting or revoking on merchant M needs
+ * Grants (docs/reference/http-api.md), admin only: granting or revoking on merchant M needs
  * admin on M; on `*` needs admin on every merchant. The same functions back
  * `npm run finance -- grant|revoke`.
  */

@@ -40,7 +40,7 @@ export async function probe(
   }
 }
 
-/** Liveness and readiness (SPEC §8): readyz names the dependency that failed. */
+/** Liveness and readiness (docs/reference/http-api.md): readyz names the dependency that failed. */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const config = { public: true, probe: true };
 

@@ -10,7 +10,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_FILTER_MERCHANTS = 1000;
 
 /**
- * `GET /ws` (SPEC §8): live updates for the merchants the caller may read.
+ * `GET /ws` (docs/api.md): live updates for the merchants the caller may read.
  * The token is checked by the auth plugin before the upgrade (Bearer header,
  * or a `bearer.<jwt>` subprotocol for browsers; never the query string, which
  * ends up in access logs): without a valid one the answer is a bare 401 and no

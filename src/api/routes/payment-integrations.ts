@@ -41,7 +41,7 @@ const view = (r: Row) => ({
 /** Binds a ciphertext to its row: copied to another row, it no longer decrypts. */
 const aadOf = (id: string, merchantId: string) => `finance.PaymentIntegration:${id}:${merchantId}`;
 
-/** Payment integrations (SPEC §8): credential encrypted at rest, write-only, shown masked. */
+/** Payment integrations (docs/reference/http-api.md): credential encrypted at rest, write-only, shown masked. */
 export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRouteOptions> = async (
   app,
   opts,

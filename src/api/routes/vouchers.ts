@@ -53,7 +53,7 @@ export interface VoucherRouteOptions {
   waitMs: number;
 }
 
-/** Vouchers: queries, manual vouchers and voids (SPEC §8), the writes run as Temporal workflows (SPEC §7). */
+/** Vouchers: queries, manual vouchers and voids (docs/reference/http-api.md), the writes run as Temporal workflows. */
 export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = async (app, opts) => {
   const voucherById = async (request: FastifyRequest, id: string): Promise<VoucherRow> => {
     const voucher = await findVoucher(

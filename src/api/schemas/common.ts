@@ -1,19 +1,19 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
 /**
- * Shared schema constants (STYLE pattern 5). Every route declares its params,
+ * Shared schema constants. Every route declares its params,
  * query, body and responses from these; the OpenAPI document is generated
  * from them.
  */
 
-/** Snowflake IDs travel as decimal strings (SPEC §2). */
+/** Snowflake IDs travel as decimal strings (docs/reference/data-model.md). */
 export const Id = Type.String({
   pattern: '^[1-9][0-9]{0,18}$',
   description: 'Snowflake ID as a decimal string',
   examples: ['112233445566778899'],
 });
 
-/** Amounts are decimal strings with at most 4 fraction digits; a JSON number is rejected (SPEC §3). */
+/** Amounts are decimal strings with at most 4 fraction digits; a JSON number is rejected (docs/reference/data-model.md, money). */
 export const Amount = Type.String({
   pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,4})?$',
   maxLength: 25,
