@@ -2,7 +2,7 @@
 // with the stock Prisma CLI (driven through the Wasm engine shim), all against
 // real PostgreSQL. Each test works in its own scratch database.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import {
   PRISMA_MIGRATE_LOCK_KEY,
   readMigrations,
 } from '../../src/db/migrate.js';
+import { createScratchDatabase, type ScratchDatabase } from '../support/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BASE_URL =
@@ -47,17 +48,14 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-const scratch: string[] = [];
+const scratch: ScratchDatabase[] = [];
 async function scratchDatabase(): Promise<string> {
-  const name = `sf_migrate_${randomBytes(5).toString('hex')}`;
-  await withClient(BASE_URL, (c) => c.query(`CREATE DATABASE "${name}"`));
-  scratch.push(name);
-  return urlOf(name);
+  const db = await createScratchDatabase('sf_migrate');
+  scratch.push(db);
+  return db.url;
 }
 afterAll(async () => {
-  await withClient(BASE_URL, async (c) => {
-    for (const name of scratch) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  });
+  for (const db of scratch) await db.drop();
 });
 
 /** The stock Prisma CLI, with our Wasm engine shim, against `databaseUrl`. */

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { createPrisma, type PrismaClient } from '../../src/db/client.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { applyMerchantChange } from '../../src/activities/merchants.js';
@@ -38,4 +40,32 @@ export async function createTestMerchant(
   );
   const rows = await prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } });
   return { merchantId, accounts: Object.fromEntries(rows.map((r) => [r.code, r.id.toString()])) };
+}
+
+export interface ScratchDatabase {
+  url: string;
+  /** Drops the database, closing whatever connections are left. */
+  drop(): Promise<void>;
+}
+
+/**
+ * An empty database of the caller's own, on the test database's server, for
+ * tests that damage what they work on: other files check the shared test
+ * database's invariants while they run. Drop it in `afterAll`.
+ */
+export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: testEnv.dbUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(testEnv.dbUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
