@@ -1,7 +1,16 @@
-// One lint config for the whole repo. Workflow files get the Temporal
-// determinism rules: no Node built-ins, no I/O libraries, no floating promises.
+// One lint config for the whole repo. Code that runs in the workflow sandbox
+// gets the Temporal determinism rules: no Node built-ins, no I/O libraries,
+// no floating promises. Tests start Temporal workers only through the helpers
+// that shut them down.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Everything the workflow bundle contains: the workflows and the pure domain
+ * code they import. test/workflows/determinism-lint.test.ts bundles the
+ * workflows and fails when a bundled file is not covered here.
+ */
+export const WORKFLOW_SANDBOX_FILES = ['src/workflows/**/*.ts', 'src/domain/**/*.ts'];
 
 const nodeBuiltins = [
   'assert',
@@ -34,6 +43,9 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+const testWorkerMessage =
+  'Start workers with startTestWorker/withTestWorker (test/support/temporal.ts): they are registered and a leftover fails the file.';
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'src/generated', '.stack', 'coverage', 'infra/prisma/*.mjs'] },
   js.configs.recommended,
@@ -50,7 +62,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    files: WORKFLOW_SANDBOX_FILES,
+    // Unit tests beside the domain code are never bundled.
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -80,6 +94,21 @@ export default tseslint.config(
         'error',
         { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
         { name: 'setInterval', message: 'Not deterministic.' },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'src/**/*.test.ts'],
+    ignores: ['test/support/temporal.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@temporalio/worker', importNames: ['Worker'], message: testWorkerMessage }],
+          patterns: [
+            { group: ['**/temporal/worker.js'], importNames: ['createWorker'], message: testWorkerMessage },
+          ],
+        },
       ],
     },
   },

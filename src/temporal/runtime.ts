@@ -1,4 +1,4 @@
-import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { type Logger } from '../lib/logger.js';
 
 let installed = false;
@@ -7,12 +7,23 @@ let installed = false;
  * Routes the Temporal SDK's logs (including `log` inside workflows, which is
  * how `SKIP voucher` and posting failures are reported) into our JSON logger.
  * The runtime can be installed once per process, before any worker exists.
+ *
+ * The SDK's native core (connections, polling, retries) logs to stderr by
+ * itself unless `forwardCoreLogs` routes it here too; forwarding delays every
+ * SDK log line by up to 100 ms (the SDK sorts native and JavaScript lines).
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, opts: { forwardCoreLogs?: boolean } = {}): void {
   if (installed) return;
   installed = true;
   const sdk = logger.child({ component: 'temporal' });
   Runtime.install({
+    ...(opts.forwardCoreLogs
+      ? {
+          telemetryOptions: {
+            logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+          },
+        }
+      : {}),
     logger: new DefaultLogger(toSdkLevel(logger.level), (entry) => {
       const { message, meta } = entry;
       const fields = { ...(meta ?? {}) };

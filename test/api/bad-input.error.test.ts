@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrismaClient } from '../../src/db/client.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testPrisma } from '../support/db.js';
-import { createTestApi, startTestWorker, user, type TestApi } from './support.js';
+import { createTestApi, startApiTestWorker, user, type TestApi } from './support.js';
 
 /**
  * Generated bad input never yields a 5xx: wrong types, floats for amounts,
@@ -25,7 +25,7 @@ describe('generated bad input never yields a 5xx', () => {
   beforeAll(async () => {
     prisma = await testPrisma();
     m = await createTestMerchant(prisma, logger);
-    worker = await startTestWorker(prisma, logger);
+    worker = await startApiTestWorker(prisma, logger);
     api = await createTestApi({ logger, taskQueue: worker.taskQueue, waitMs: 5_000 });
     await api.grant(admin, 'admin', m.merchantId);
     const posted = await api.call(admin, 'POST', '/vouchers', validVoucher(), {

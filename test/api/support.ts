@@ -9,9 +9,9 @@ import { type RoleName } from '../../src/auth/roles.js';
 import { createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { type Logger } from '../../src/lib/logger.js';
-import { createWorker } from '../../src/temporal/worker.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { testIds } from '../support/db.js';
+import { startTestWorker, type TestWorker } from '../support/temporal.js';
 
 export const ISSUER = 'https://identity.test/';
 export const AUDIENCE = 'seller-finance';
@@ -181,28 +181,9 @@ export async function createTestApi(opts: {
   return api;
 }
 
-/** A Temporal worker on its own task queue, running the real workflows and activities. */
-export async function startTestWorker(
-  prisma: PrismaClient,
-  logger: Logger,
-): Promise<{ taskQueue: string; stop(): Promise<void> }> {
-  const taskQueue = uniqueName('api-test');
-  const { worker, connection } = await createWorker({
-    address: testEnv.temporalAddress,
-    namespace: testEnv.temporalNamespace,
-    taskQueue,
-    activities: createActivities({ prisma, ids: testIds, logger }),
-  });
-  const running = worker.run();
-  return {
-    taskQueue,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    },
-  };
-}
+/** A Temporal worker on its own task queue, running the real workflows and activities over `prisma`. */
+export const startApiTestWorker = (prisma: PrismaClient, logger: Logger): Promise<TestWorker> =>
+  startTestWorker({ activities: createActivities({ prisma, ids: testIds, logger }) });
 
 export const json = <T = Record<string, unknown>>(res: LightMyRequestResponse): T => res.json() as T;
 

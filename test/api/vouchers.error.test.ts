@@ -4,7 +4,7 @@ import { type PrismaClient } from '../../src/db/client.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
-import { createTestApi, json, startTestWorker, user, type TestApi } from './support.js';
+import { createTestApi, json, startApiTestWorker, user, type TestApi } from './support.js';
 
 describe('vouchers: errors', () => {
   const { logger } = capturingLogger();
@@ -21,7 +21,7 @@ describe('vouchers: errors', () => {
     prisma = await testPrisma();
     m = await createTestMerchant(prisma, logger);
     other = await createTestMerchant(prisma, logger);
-    worker = await startTestWorker(prisma, logger);
+    worker = await startApiTestWorker(prisma, logger);
     api = await createTestApi({ logger, taskQueue: worker.taskQueue });
     // Same Redis namespace and identity, but a task queue nobody polls: every write stays pending.
     slow = await createTestApi({ logger, identity: api.identity, keyPrefix: api.keyPrefix, waitMs: 300 });

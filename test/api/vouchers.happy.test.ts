@@ -4,7 +4,7 @@ import { type PrismaClient } from '../../src/db/client.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
-import { createTestApi, json, startTestWorker, user, type TestApi } from './support.js';
+import { createTestApi, json, startApiTestWorker, user, type TestApi } from './support.js';
 
 type Line = {
   lineNumber: number;
@@ -44,7 +44,7 @@ describe('vouchers: manual postings, voids and queries', () => {
   beforeAll(async () => {
     prisma = await testPrisma();
     m = await createTestMerchant(prisma, logger);
-    worker = await startTestWorker(prisma, logger);
+    worker = await startApiTestWorker(prisma, logger);
     api = await createTestApi({ logger, taskQueue: worker.taskQueue });
     await api.grant(accountant, 'accountant', m.merchantId);
   });

@@ -16,10 +16,9 @@ import { postEventWorkflow } from '../../src/workflows/index.js';
 import { EVENT_TYPE, MERCHANT_ID } from '../../src/workflows/search-attributes.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
-import { startTestWorker } from '../support/ingest.js';
 import { eventually } from '../support/ledger-view.js';
 import { capturingLogger } from '../support/logs.js';
-import { testWorkflowEnvironment } from '../support/temporal.js';
+import { startTestWorker, testWorkflowEnvironment } from '../support/temporal.js';
 import { API, createTestApi, json, startIdentity, user, type TestApi, type TestIdentity } from './support.js';
 
 /**
@@ -165,10 +164,10 @@ describe('GET /ws: live updates fanned out through Redis to every replica', () =
       createTestMerchant(prisma, logs.logger),
     ]);
     publisher = await createLivePublisher({ url: testEnv.redisUrl, keyPrefix, logger: logs.logger });
-    worker = await startTestWorker(
-      temporal,
-      createActivities({ prisma, ids: testIds, logger: logs.logger, listener: publisher }),
-    );
+    worker = await startTestWorker({
+      ...temporal,
+      activities: createActivities({ prisma, ids: testIds, logger: logs.logger, listener: publisher }),
+    });
     const replica = () =>
       createTestApi({
         logger: logs.logger,

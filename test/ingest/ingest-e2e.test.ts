@@ -15,13 +15,13 @@ import {
   merchantCdc,
   produceJson,
   readTopic,
-  startTestWorker,
   testKafka,
   testProducer,
 } from '../support/ingest.js';
 import { eventually, ledgerOf } from '../support/ledger-view.js';
 import { capturingLogger } from '../support/logs.js';
 import { metricValue } from '../support/metrics.js';
+import { startTestWorker } from '../support/temporal.js';
 
 const logs = capturingLogger('info');
 installTemporalRuntime(logs.logger);
@@ -43,10 +43,10 @@ const startIngest = () =>
 
 beforeAll(async () => {
   prisma = await testPrisma();
-  worker = await startTestWorker(
-    config.temporal,
-    createActivities({ prisma, ids: testIds, logger: logs.logger }),
-  );
+  worker = await startTestWorker({
+    ...config.temporal,
+    activities: createActivities({ prisma, ids: testIds, logger: logs.logger }),
+  });
   ingest = await startIngest();
   kafka = testKafka(config.kafka, logs.logger);
   admin = kafka.admin();

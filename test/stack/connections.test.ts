@@ -1,14 +1,13 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { ensureTopics } from '../../src/ingest/topics.js';
 import { postEventWorkflow } from '../../src/workflows/index.js';
-import { createWorker } from '../../src/temporal/worker.js';
 import { testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
+import { testWorkflowEnvironment, withWorker } from '../support/temporal.js';
 
 /** One real round trip to each service the product depends on (issue 2). */
 describe('the local stack answers', () => {
@@ -71,25 +70,15 @@ describe('the local stack answers', () => {
   });
 
   it('Temporal: a real worker runs a workflow on the dev server', async () => {
-    const env = await TestWorkflowEnvironment.createFromExistingServer({
-      address: testEnv.temporalAddress,
-      namespace: testEnv.temporalNamespace,
-    });
+    const env = await testWorkflowEnvironment();
     const prisma = await testPrisma(2);
     cleanups.push(
       () => env.teardown(),
       () => prisma.$disconnect(),
     );
-    const taskQueue = uniqueName('conn');
-    const { worker, connection } = await createWorker({
-      address: testEnv.temporalAddress,
-      namespace: testEnv.temporalNamespace,
-      taskQueue,
-      activities: createActivities({ prisma, ids: testIds, logger: capturingLogger().logger }),
-    });
-    cleanups.push(() => connection.close());
+    const activities = createActivities({ prisma, ids: testIds, logger: capturingLogger().logger });
     // A payment without a finance source completes as skipped: the workflow runs, no activity needs the DB.
-    const result = await worker.runUntil(
+    const result = await withWorker(env, activities, (taskQueue) =>
       env.client.workflow.execute(postEventWorkflow, {
         taskQueue,
         workflowId: `finance-event-${uniqueName('conn')}`,

@@ -1,4 +1,3 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
 import {
   type Admin,
   type IHeaders,
@@ -7,15 +6,12 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
-import { type Activities } from '../../src/activities/index.js';
 import { type KafkaConfig, type TemporalConfig } from '../../src/config/index.js';
 import { parseKafkaConfig } from '../../src/config/kafka.js';
 import { parseTemporalConfig } from '../../src/config/temporal.js';
 import { createKafka } from '../../src/ingest/kafka.js';
 import { type Logger } from '../../src/lib/logger.js';
 import { testEnv, uniqueName } from './env.js';
-import { workflowBundle } from './temporal.js';
-import { financeSinks } from '../../src/temporal/sinks.js';
 
 /**
  * Ingest configuration for one test file: its own topics, consumer group and
@@ -41,32 +37,6 @@ export function ingestTestConfig(overrides: Record<string, string> = {}): {
     ...overrides,
   };
   return { kafka: parseKafkaConfig(env), temporal: parseTemporalConfig(env) };
-}
-
-/** A worker on the test's task queue, polling until `stop` is called. */
-export async function startTestWorker(
-  temporal: TemporalConfig,
-  activities: Activities,
-): Promise<{ done: Promise<void>; stop(): Promise<void> }> {
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities,
-    sinks: financeSinks,
-  });
-  const running = worker.run();
-  const done = running.finally(() => connection.close());
-  done.catch(() => undefined);
-  return {
-    done,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
-  };
 }
 
 export async function testProducer(kafka: Kafka): Promise<Producer> {

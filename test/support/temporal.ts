@@ -12,14 +12,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundlePath } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import { type Activities } from '../../src/activities/index.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { installTemporalRuntime } from '../../src/temporal/runtime.js';
+import { financeSinks } from '../../src/temporal/sinks.js';
 import { workflowsPath } from '../../src/temporal/worker.js';
 import { testEnv, uniqueName } from './env.js';
-import { financeSinks } from '../../src/temporal/sinks.js';
+import { registerWorker } from './worker-registry.js';
+
+/**
+ * A file that did not install its own Temporal runtime (to capture the SDK's
+ * logs) gets one that logs warnings and errors only, as JSON: the SDK's
+ * default prints every worker's life cycle to the console.
+ */
+function quietTemporalRuntime(): void {
+  installTemporalRuntime(createLogger({ level: 'warn' }));
+}
 
 /** The running dev server, through the SDK's test environment (no time skipping on a real server). */
 export function testWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
+  quietTemporalRuntime();
   return TestWorkflowEnvironment.createFromExistingServer({
     address: testEnv.temporalAddress,
     namespace: testEnv.temporalNamespace,
@@ -28,15 +41,22 @@ export function testWorkflowEnvironment(): Promise<TestWorkflowEnvironment> {
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
-/** Workflow code depends on src/workflows and the pure src/domain only; the bundle is keyed by their contents. */
+/**
+ * The bundle is keyed by every source file (not only the directories the
+ * workflows import today), so a workflow that starts importing another file
+ * never runs a stale bundle.
+ */
 function sourcesDigest(): string {
   const hash = createHash('sha256');
-  for (const dir of ['workflows', 'domain', 'lib']) {
-    for (const name of readdirSync(join(SRC, dir)).sort()) {
-      const path = join(SRC, dir, name);
-      if (statSync(path).isFile()) hash.update(name).update(readFileSync(path));
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        if (name !== 'generated') walk(path);
+      } else hash.update(path.slice(SRC.length)).update(readFileSync(path));
     }
-  }
+  };
+  walk(SRC);
   hash.update(
     JSON.parse(
       readFileSync(new URL('../../node_modules/@temporalio/worker/package.json', import.meta.url), 'utf8'),
@@ -75,20 +95,101 @@ export function workflowBundle(): Promise<WorkflowBundlePath> {
 const noop = () => undefined;
 const quietBundlerLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
-/** A fresh worker on its own task queue, running only while `fn` runs (the SDK's testing pattern). */
-export async function withWorker<T>(
+export interface TestWorkerOptions {
+  activities: Activities;
+  /** Default: a task queue of its own. */
+  taskQueue?: string;
+  /** Default: the shared dev server. */
+  address?: string;
+  namespace?: string;
+  /** Poll over this connection (e.g. a TestWorkflowEnvironment's) instead of opening one; it is not closed. */
+  connection?: NativeConnection;
+}
+
+export interface TestWorker {
+  readonly taskQueue: string;
+  /** Settles when the worker has stopped; rejects when it failed. */
+  readonly done: Promise<void>;
+  /** Shuts the worker down and waits for it (and its own connection) to close. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The only ways tests start a Temporal Worker (the lint forbids the others):
+ * the real workflows (one cached bundle) and the given activities. Every
+ * worker is registered while it runs, and a file whose tests leave one
+ * running fails (test/support/setup.ts): a forgotten worker keeps polling
+ * its server long after its test.
+ */
+async function createTestWorker(opts: TestWorkerOptions) {
+  quietTemporalRuntime();
+  const taskQueue = opts.taskQueue ?? uniqueName('test-finance');
+  const ownConnection = opts.connection
+    ? undefined
+    : await NativeConnection.connect({ address: opts.address ?? testEnv.temporalAddress });
+  try {
+    const worker = await Worker.create({
+      connection: opts.connection ?? ownConnection!,
+      namespace: opts.namespace ?? testEnv.temporalNamespace,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: opts.activities,
+      sinks: financeSinks,
+    });
+    return { worker, taskQueue, closeConnection: async () => ownConnection?.close() };
+  } catch (err) {
+    await ownConnection?.close();
+    throw err;
+  }
+}
+
+/** A worker polling until `stop()`; stop it in `afterAll` or `finally`. */
+export async function startTestWorker(opts: TestWorkerOptions): Promise<TestWorker> {
+  const { worker, taskQueue, closeConnection } = await createTestWorker(opts);
+  const done = worker.run().finally(async () => {
+    unregister();
+    await closeConnection();
+  });
+  done.catch(() => undefined);
+  const handle: TestWorker = {
+    taskQueue,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+  const unregister = registerWorker(handle);
+  return handle;
+}
+
+/** A fresh worker running only while `fn` runs (the SDK's testing pattern), then shut down. */
+export async function withTestWorker<T>(
+  opts: TestWorkerOptions,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const { worker, taskQueue, closeConnection } = await createTestWorker(opts);
+  const running = worker.runUntil(() => fn(taskQueue));
+  const unregister = registerWorker({
+    taskQueue,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+    },
+  });
+  try {
+    return await running;
+  } finally {
+    unregister();
+    await closeConnection();
+  }
+}
+
+/** A fresh worker on its own task queue of the environment's server, running only while `fn` runs. */
+export function withWorker<T>(
   env: TestWorkflowEnvironment,
   activities: Activities,
   fn: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
-  const taskQueue = uniqueName('test-finance');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: testEnv.temporalNamespace,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities,
-    sinks: financeSinks,
-  });
-  return worker.runUntil(() => fn(taskQueue));
+  return withTestWorker({ activities, connection: env.nativeConnection }, fn);
 }
