@@ -21,6 +21,7 @@ import {
 import { eventually } from '../support/ledger-view.js';
 import { capturingLogger } from '../support/logs.js';
 import { type RoleProcess, spawnRole } from '../support/processes.js';
+import { seededRandom, testSeed } from '../support/seed.js';
 import { buildEventStream, EVENT_ID_HEADER, type ProducedEvent } from './event-stream.js';
 
 /**
@@ -28,6 +29,8 @@ import { buildEventStream, EVENT_ID_HEADER, type ProducedEvent } from './event-s
  * and, separately, the worker process are SIGKILLed 3 times each at random
  * moments and restarted. Afterwards every produced event ID has exactly one
  * outcome (posted once, skipped, or dead-lettered) and the ledger verifies.
+ * The kill order and moments come from the run's seed (SF_TEST_SEED), so a
+ * failing schedule can be replayed; the machine's timing cannot.
  * Slow (about 2 minutes): runs when SF_RESILIENCE_TESTS=1.
  */
 const EVENTS = 2_000;
@@ -110,11 +113,19 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)(
         const kills = [...Array(KILLS_EACH).fill('ingest'), ...Array(KILLS_EACH).fill('worker')] as (
           'ingest' | 'worker'
         )[];
+        const random = seededRandom('crash kill schedule');
+        const schedule = shuffle(kills, random).map((role) => ({
+          role,
+          afterMs: 1_000 + Math.round(random() * 4_000),
+        }));
+        console.log(
+          `crash test: seed ${testSeed()}, kills ${schedule.map((k) => `${k.role}+${k.afterMs}ms`).join(', ')}`,
+        );
         const killer = (async () => {
-          for (const role of kills.sort(() => Math.random() - 0.5)) {
-            // A random moment while the role is really working, not while it is still booting.
+          for (const { role, afterMs } of schedule) {
+            // A moment while the role is really working, not while it is still booting.
             await roles[role]!.ready;
-            await sleep(1_000 + Math.random() * 4_000);
+            await sleep(afterMs);
             await killAndRestart(role);
           }
         })();
@@ -165,6 +176,16 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)(
   },
 );
 
+/** Fisher–Yates with the given random numbers. */
+function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 async function assertExactlyOneOutcome(events: ProducedEvent[], merchantIds: bigint[]): Promise<void> {
   // Posted: each posting event has exactly its vouchers, carrying its event id.
   const rows = await prisma.financeVoucher.groupBy({
@@ -200,5 +221,5 @@ async function assertExactlyOneOutcome(events: ProducedEvent[], merchantIds: big
         problems.push(`${e.id}: expected skipped, got ${result.outcome}`);
     }
   }
-  expect(problems).toEqual([]);
+  expect(problems, `seed ${testSeed()}`).toEqual([]);
 }
