@@ -34,78 +34,43 @@ describe('accounts: errors', () => {
     });
   };
 
-  it('refuses a code already taken (409) and bad account fields (400)', async () => {
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: m.merchantId,
-        code: 'CASH',
-        name: 'dup',
-        type: 'ASSET',
-      }),
-      409,
-      'ACCOUNT_CODE_TAKEN',
-    );
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: m.merchantId,
-        code: 'lower',
-        name: 'x',
-        type: 'ASSET',
-      }),
+  /** One refused request per row: what is wrong, the request (built once the merchant exists), the answer. */
+  type Refusal<T> = [what: string, request: () => T, status: number, code: string];
+
+  const newAccount = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    merchantId: m.merchantId,
+    code: 'OK',
+    name: 'x',
+    type: 'ASSET',
+    ...extra,
+  });
+
+  it.each<Refusal<Record<string, unknown>>>([
+    ['a code already taken', () => newAccount({ code: 'CASH' }), 409, 'ACCOUNT_CODE_TAKEN'],
+    ['a lower-case code', () => newAccount({ code: 'lower' }), 400, 'VALIDATION_FAILED'],
+    ['an unknown type', () => newAccount({ type: 'INCOME' }), 400, 'VALIDATION_FAILED'],
+    ['an empty name', () => newAccount({ name: '' }), 400, 'VALIDATION_FAILED'],
+    [
+      'a merchant id as a JSON number',
+      () => newAccount({ merchantId: Number(m.merchantId) }),
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: m.merchantId,
-        code: 'OK',
-        name: 'x',
-        type: 'INCOME',
-      }),
+    ],
+    [
+      'isControl (only the system makes control accounts)',
+      () => newAccount({ isControl: true }),
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: m.merchantId,
-        code: 'OK',
-        name: '',
-        type: 'ASSET',
-      }),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: Number(m.merchantId),
-        code: 'OK',
-        name: 'x',
-        type: 'ASSET',
-      }),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'POST', '/accounts', {
-        merchantId: m.merchantId,
-        code: 'OK',
-        name: 'x',
-        type: 'ASSET',
-        isControl: true,
-      }),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'PATCH', `/accounts/${m.accounts.BANK}`, {}),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'PATCH', `/accounts/${m.accounts.BANK}`, { code: 'CASH' }),
-      409,
-      'ACCOUNT_CODE_TAKEN',
-    );
+    ],
+  ])('POST /accounts refuses %s', async (_case, body, status, code) => {
+    await expectError(await api.call(admin, 'POST', '/accounts', body()), status, code);
+  });
+
+  it.each<Refusal<Record<string, unknown>>>([
+    ['an empty patch', () => ({}), 400, 'VALIDATION_FAILED'],
+    ['a code already taken', () => ({ code: 'CASH' }), 409, 'ACCOUNT_CODE_TAKEN'],
+  ])('PATCH /accounts/:id refuses %s', async (_case, patch, status, code) => {
+    await expectError(await api.call(admin, 'PATCH', `/accounts/${m.accounts.BANK}`, patch()), status, code);
   });
 
   it('refuses to delete an account whose balance is not zero', async () => {
@@ -134,28 +99,38 @@ describe('accounts: errors', () => {
     expect((await api.call(admin, 'GET', `/accounts/${m.accounts.BANK}`)).statusCode).toBe(200);
   });
 
-  it('refuses bad ids, cursors, limits and dates', async () => {
-    await expectError(await api.call(admin, 'GET', '/accounts/not-an-id'), 400, 'VALIDATION_FAILED');
-    await expectError(await api.call(admin, 'GET', '/accounts/9223372036854775808'), 404, 'NOT_FOUND');
-    await expectError(await api.call(admin, 'GET', '/accounts?limit=201'), 400, 'VALIDATION_FAILED');
-    await expectError(await api.call(admin, 'GET', '/accounts?limit=0'), 400, 'VALIDATION_FAILED');
-    await expectError(await api.call(admin, 'GET', '/accounts?cursor=%%%'), 400, 'VALIDATION_FAILED');
-    await expectError(
-      await api.call(admin, 'GET', '/accounts?cursor=eyJrIjoibGluZXMiLCJzZXEiOiIxIn0'),
+  it.each<Refusal<string>>([
+    ['an id that is not a number', () => '/accounts/not-an-id', 400, 'VALIDATION_FAILED'],
+    [
+      'an id beyond int64 (404, like any missing one)',
+      () => '/accounts/9223372036854775808',
+      404,
+      'NOT_FOUND',
+    ],
+    ['a limit over 200', () => '/accounts?limit=201', 400, 'VALIDATION_FAILED'],
+    ['a limit of 0', () => '/accounts?limit=0', 400, 'VALIDATION_FAILED'],
+    ['a cursor that is not base64url', () => '/accounts?cursor=%%%', 400, 'VALIDATION_FAILED'],
+    [
+      "another list's cursor",
+      () => '/accounts?cursor=eyJrIjoibGluZXMiLCJzZXEiOiIxIn0',
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(await api.call(admin, 'GET', '/accounts?unknown=1'), 400, 'VALIDATION_FAILED');
-    await expectError(
-      await api.call(admin, 'GET', `/accounts/${m.accounts.CASH}/balance?at=tomorrow`),
+    ],
+    ['an unknown query parameter', () => '/accounts?unknown=1', 400, 'VALIDATION_FAILED'],
+    [
+      'a balance date that is no date',
+      () => `/accounts/${m.accounts.CASH}/balance?at=tomorrow`,
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(admin, 'GET', `/accounts/${m.accounts.CASH}/transactions?from=2026-02-30T00:00:00Z`),
+    ],
+    [
+      'a ledger date that does not exist',
+      () => `/accounts/${m.accounts.CASH}/transactions?from=2026-02-30T00:00:00Z`,
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(await api.call(admin, 'GET', '/reports/trial-balance'), 400, 'VALIDATION_FAILED');
+    ],
+    ['a trial balance without merchantId', () => '/reports/trial-balance', 400, 'VALIDATION_FAILED'],
+  ])('GET refuses %s', async (_case, url, status, code) => {
+    await expectError(await api.call(admin, 'GET', url()), status, code);
   });
 });

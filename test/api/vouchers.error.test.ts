@@ -77,58 +77,20 @@ describe('vouchers: errors', () => {
     await expectError(res, 409, 'IDEMPOTENCY_KEY_REUSED');
   });
 
-  it('refuses unbalanced vouchers, JSON numbers, zero and over-precise amounts before any workflow', async () => {
-    await expectError(
-      await api.call(
-        accountant,
-        'POST',
-        '/vouchers',
-        correction({ lines: lines(m.accounts.CASH!, m.accounts.OWNER_EQUITY!, '10.00', '9.99') }),
-        { 'idempotency-key': key() },
-      ),
-      422,
-      'UNBALANCED_VOUCHER',
-    );
-    await expectError(
-      await api.call(
-        accountant,
-        'POST',
-        '/vouchers',
-        correction({ lines: lines(m.accounts.CASH!, m.accounts.OWNER_EQUITY!, 10.5, 10.5) }),
-        { 'idempotency-key': key() },
-      ),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(
-        accountant,
-        'POST',
-        '/vouchers',
-        correction({ lines: lines(m.accounts.CASH!, m.accounts.OWNER_EQUITY!, '0', '0') }),
-        { 'idempotency-key': key() },
-      ),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(
-        accountant,
-        'POST',
-        '/vouchers',
-        correction({ lines: lines(m.accounts.CASH!, m.accounts.OWNER_EQUITY!, '1.23456', '1.23456') }),
-        { 'idempotency-key': key() },
-      ),
-      400,
-      'VALIDATION_FAILED',
-    );
-  });
+  /** One refused request per row: what is wrong, the request (built once the merchants exist), the answer. */
+  type Refusal<T> = [what: string, request: () => T, status: number, code: string];
+  const amounts = (a: unknown, b: unknown) =>
+    correction({ lines: lines(m.accounts.CASH!, m.accounts.OWNER_EQUITY!, a, b) });
 
-  it('refuses inconsistent shapes', async () => {
-    const post = (b: unknown) => api.call(accountant, 'POST', '/vouchers', b, { 'idempotency-key': key() });
-    await expectError(await post(correction({ reason: undefined })), 400, 'VALIDATION_FAILED');
-    await expectError(
-      await post({
+  it.each<Refusal<Record<string, unknown>>>([
+    ['unbalanced lines', () => amounts('10.00', '9.99'), 422, 'UNBALANCED_VOUCHER'],
+    ['amounts as JSON numbers', () => amounts(10.5, 10.5), 400, 'VALIDATION_FAILED'],
+    ['zero amounts', () => amounts('0', '0'), 400, 'VALIDATION_FAILED'],
+    ['amounts with five fraction digits', () => amounts('1.23456', '1.23456'), 400, 'VALIDATION_FAILED'],
+    ['an ADJUSTMENT without a reason', () => correction({ reason: undefined }), 400, 'VALIDATION_FAILED'],
+    [
+      'a reason on a TRANSFER',
+      () => ({
         merchantId: m.merchantId,
         type: 'TRANSFER',
         reason: 'correction',
@@ -136,9 +98,10 @@ describe('vouchers: errors', () => {
       }),
       400,
       'VALIDATION_FAILED',
-    );
-    await expectError(
-      await post({
+    ],
+    [
+      'a cash count without countedBalance',
+      () => ({
         merchantId: m.merchantId,
         type: 'ADJUSTMENT',
         reason: 'cash_count',
@@ -146,10 +109,21 @@ describe('vouchers: errors', () => {
       }),
       400,
       'VALIDATION_FAILED',
+    ],
+    [
+      'an EXPENSE without lines',
+      () => ({ merchantId: m.merchantId, type: 'EXPENSE' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['an unknown field', () => correction({ extra: 'field' }), 400, 'VALIDATION_FAILED'],
+    ['a type no person may post', () => ({ ...correction(), type: 'SALE' }), 400, 'VALIDATION_FAILED'],
+  ])('POST /vouchers refuses %s before any workflow', async (_case, body, status, code) => {
+    await expectError(
+      await api.call(accountant, 'POST', '/vouchers', body(), { 'idempotency-key': key() }),
+      status,
+      code,
     );
-    await expectError(await post({ merchantId: m.merchantId, type: 'EXPENSE' }), 400, 'VALIDATION_FAILED');
-    await expectError(await post(correction({ extra: 'field' })), 400, 'VALIDATION_FAILED');
-    await expectError(await post({ ...correction(), type: 'SALE' }), 400, 'VALIDATION_FAILED');
   });
 
   it("reports the ledger's refusal of an account of another merchant (422) from the workflow", async () => {
@@ -242,19 +216,18 @@ describe('vouchers: errors', () => {
     expect(retried.statusCode).toBe(200);
   });
 
-  it('answers 404 for unknown vouchers and ids beyond int64', async () => {
-    await expectError(await api.call(accountant, 'GET', '/vouchers/999999999999999999'), 404, 'NOT_FOUND');
-    await expectError(await api.call(accountant, 'GET', '/vouchers/9999999999999999999'), 404, 'NOT_FOUND');
-    await expectError(await api.call(accountant, 'GET', '/vouchers/abc'), 400, 'VALIDATION_FAILED');
-    await expectError(
-      await api.call(accountant, 'GET', '/vouchers?cursor=bm90LWEtY3Vyc29y'),
-      400,
-      'VALIDATION_FAILED',
-    );
-    await expectError(
-      await api.call(accountant, 'GET', '/vouchers?from=yesterday'),
-      400,
-      'VALIDATION_FAILED',
-    );
+  it.each<Refusal<string>>([
+    ['an unknown voucher', () => '/vouchers/999999999999999999', 404, 'NOT_FOUND'],
+    [
+      'an id beyond int64 (404, like any missing one)',
+      () => '/vouchers/9999999999999999999',
+      404,
+      'NOT_FOUND',
+    ],
+    ['an id that is not a number', () => '/vouchers/abc', 400, 'VALIDATION_FAILED'],
+    ['a forged cursor', () => '/vouchers?cursor=bm90LWEtY3Vyc29y', 400, 'VALIDATION_FAILED'],
+    ['a date that is no date', () => '/vouchers?from=yesterday', 400, 'VALIDATION_FAILED'],
+  ])('GET refuses %s', async (_case, url, status, code) => {
+    await expectError(await api.call(accountant, 'GET', url()), status, code);
   });
 });
