@@ -20,12 +20,7 @@ const ATTEMPTS = 5;
  * moved since (its sequence is checked under lock); if it moved, read again.
  */
 export async function postCashCount(deps: LedgerDeps, input: CashCountInput): Promise<PostedVoucher | null> {
-  let counted;
-  try {
-    counted = parseMoney(input.countedBalance, 'countedBalance');
-  } catch (err) {
-    throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
-  }
+  const counted = parseMoney(input.countedBalance, 'countedBalance');
   for (let attempt = 1; ; attempt += 1) {
     const account = await findAccount(deps.prisma, input.accountId);
     if (!account || account.deleted || account.merchantId !== input.plan.merchantId) {

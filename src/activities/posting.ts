@@ -13,6 +13,7 @@ import {
 } from '../db/ledger-sql.js';
 import { type Direction, watchesOverdraft } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
+import { STORED_AMOUNT_INTEGER_DIGITS } from '../domain/limits.js';
 import { formatMoney, money, sumMoney } from '../domain/money.js';
 import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
 import { numberingYear, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
@@ -90,7 +91,7 @@ export async function postPlan(
   plan: PostingPlan,
   opts: PostOptions = {},
 ): Promise<PostedVoucher> {
-  assertPostable(plan.lines);
+  assertPostable(plan.lines, opts.reversalOf ? STORED_AMOUNT_INTEGER_DIGITS : undefined);
   const postedAt = new Date(plan.postedAt);
   if (Number.isNaN(postedAt.getTime()))
     throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
