@@ -209,22 +209,29 @@ function interpret(
       );
     }
     case 'ACCOUNT_NOT_FOUND':
-      throw new LedgerError(
-        'ACCOUNT_NOT_FOUND',
-        `finance account ${r.missingIds.join(', ')} does not exist`,
-        { ...fields, accountIds: r.missingIds },
-      );
-    case 'ACCOUNT_OF_OTHER_MERCHANT':
-      throw new LedgerError(
-        'ACCOUNT_OF_OTHER_MERCHANT',
-        `finance account ${r.foreignIds.join(', ')} does not belong to merchant ${plan.merchantId}`,
-        { ...fields, accountIds: r.foreignIds },
-      );
+      throw accountNotFound(r.missingIds, plan.merchantId, fields);
     case 'ACCOUNT_INACTIVE':
       throw new LedgerError('ACCOUNT_INACTIVE', `finance account ${r.inactive.join('; ')}`, fields);
     case 'STALE':
       throw new StalePostingError(`account ${input.expect?.accountId} changed since it was read`);
   }
+}
+
+/**
+ * One answer for an account id that names no live account of the voucher's
+ * merchant, whether it exists elsewhere or nowhere: anything else would tell
+ * a tenant which ids other merchants use.
+ */
+export function accountNotFound(
+  accountIds: string[],
+  merchantId: string,
+  fields: Record<string, unknown> = {},
+): LedgerError {
+  return new LedgerError(
+    'ACCOUNT_NOT_FOUND',
+    `finance account ${accountIds.join(', ')} does not exist for merchant ${merchantId}`,
+    { ...fields, accountIds },
+  );
 }
 
 /** The lines as posted: an account named by code is the one the statement locked under that code. */

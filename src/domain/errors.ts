@@ -8,8 +8,8 @@ export const LEDGER_ERRORS = {
   VALIDATION_FAILED: { retryable: false, status: 400 },
   UNBALANCED_VOUCHER: { retryable: false, status: 422 },
   CURRENCY_MISMATCH: { retryable: false, status: 422 },
+  /** Also for an account of another merchant: the two must be indistinguishable. */
   ACCOUNT_NOT_FOUND: { retryable: false, status: 422 },
-  ACCOUNT_OF_OTHER_MERCHANT: { retryable: false, status: 422 },
   ACCOUNT_INACTIVE: { retryable: false, status: 422 },
   /**
    * The database refused a value (SQLSTATE class 22, or an integrity rule
