@@ -1,7 +1,7 @@
 import { ensureDatabase, runLedgerBench } from './ledger.js';
 
 /**
- * `npm run bench [ledger|ingest|api ...]`: prints figures and ratios to their
+ * `npm run bench [ledger|ingest|api ...]` (and `line-reads`, only by name): prints figures and ratios to their
  * yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run stack:up`).
  * BENCH_SECONDS sets the length of each measurement (default 15).
  */
@@ -28,5 +28,10 @@ for (const name of ['ingest', 'api'] as const) {
       console.log(`\n${name}: benchmark not built yet`);
     else throw err;
   }
+}
+// Plans rather than throughput, and a 50,000-line history to build once: only when asked for by name.
+if (which.includes('line-reads')) {
+  const { runLineReadsBench } = await import('./line-reads.js');
+  await runLineReadsBench();
 }
 process.exit(0);

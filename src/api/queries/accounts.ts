@@ -154,6 +154,15 @@ export interface LedgerLineRow {
   postedAt: string;
 }
 
+/**
+ * Up to this many lines in a date range, the range is read through the
+ * (account_id, posted_at) index and sorted; beyond, the lines are walked back
+ * from the newest. A line's posting sequence and date rise together (a late
+ * event aside), which the planner does not know: left to itself it walks back
+ * through every newer line to find an old month's.
+ */
+const NARROW_RANGE_LINES = 5_000;
+
 /** The account's lines, newest first (by posting sequence), optionally within [from, to). */
 export async function accountLines(
   db: Sql,
@@ -161,23 +170,33 @@ export async function accountLines(
   f: { from?: Date; to?: Date; beforeSeq?: string | null },
   limit: number,
 ): Promise<LedgerLineRow[]> {
-  const rows = await db.query<
-    Omit<LedgerLineRow, 'postingSequence' | 'postedAt'> & { postingSequence: string; postedAt: Date }
-  >(Prisma.sql`
-    SELECT t.id::text AS id, t.finance_voucher_id::text AS "voucherId", v.voucher_number AS "voucherNumber",
-           v.type::text AS "voucherType", t.line_number AS "lineNumber", t.direction::text AS direction,
-           t.amount::text AS amount, t.balance_after::text AS "balanceAfter", t.posting_sequence AS "postingSequence",
-           t.memo, t.posted_at AS "postedAt"
-      FROM finance."FinanceTransaction" t
-      JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
-     WHERE ${and([
-       Prisma.sql`t.account_id = ${accountId}::bigint`,
-       Prisma.sql`t.deleted_at IS NULL`,
-       f.from && Prisma.sql`t.posted_at >= ${f.from}`,
-       f.to && Prisma.sql`t.posted_at < ${f.to}`,
-       f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null,
-     ])}
-     ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`);
+  const where = and([
+    Prisma.sql`t.account_id = ${accountId}::bigint`,
+    Prisma.sql`t.deleted_at IS NULL`,
+    f.from && Prisma.sql`t.posted_at >= ${f.from}`,
+    f.to && Prisma.sql`t.posted_at < ${f.to}`,
+    f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null,
+  ]);
+  const narrow =
+    (f.from !== undefined || f.to !== undefined) &&
+    (await countUpTo(db, where, NARROW_RANGE_LINES + 1)) <= NARROW_RANGE_LINES;
+  const columns = Prisma.sql`t.id::text AS id, t.finance_voucher_id::text AS "voucherId",
+    v.voucher_number AS "voucherNumber", v.type::text AS "voucherType", t.line_number AS "lineNumber",
+    t.direction::text AS direction, t.amount::text AS amount, t.balance_after::text AS "balanceAfter",
+    t.posting_sequence AS "postingSequence", t.memo, t.posted_at AS "postedAt"`;
+  type Row = Omit<LedgerLineRow, 'postingSequence' | 'postedAt'> & {
+    postingSequence: string;
+    postedAt: Date;
+  };
+  const rows = narrow
+    ? // MATERIALIZED: read the range first, then sort it; inlined, it would become the walk again.
+      await db.query<Row>(Prisma.sql`
+        WITH in_range AS MATERIALIZED (SELECT * FROM finance."FinanceTransaction" t WHERE ${where})
+        SELECT ${columns} FROM in_range t JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
+         ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`)
+    : await db.query<Row>(Prisma.sql`
+        SELECT ${columns} FROM finance."FinanceTransaction" t JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
+         WHERE ${where} ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`);
   return rows.map((r) => ({
     ...r,
     amount: formatMoney(r.amount),
@@ -185,6 +204,13 @@ export async function accountLines(
     postingSequence: Number(r.postingSequence),
     postedAt: r.postedAt.toISOString(),
   }));
+}
+
+/** How many lines match, counting no further than `cap` (an index-only scan of at most `cap` entries). */
+async function countUpTo(db: Sql, where: Prisma.Sql, cap: number): Promise<number> {
+  const rows = await db.query<{ n: string }>(Prisma.sql`
+    SELECT count(*) AS n FROM (SELECT 1 FROM finance."FinanceTransaction" t WHERE ${where} LIMIT ${cap}) capped`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /**
