@@ -1,3 +1,5 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
@@ -6,6 +8,7 @@ import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
 import { createTestApi, startTestWorker, user, type TestApi } from '../api/support.js';
+import { type PostingEvent } from '../../src/domain/events.js';
 import { INPUT_ROWS, ORACLE_ROWS, type SecurityRow } from './input-and-oracle.rows.js';
 
 interface Merchant {
@@ -108,6 +111,7 @@ describe('security table: input that cannot be stored, and no existence oracle',
 
   const placeholder = async (name: string): Promise<string> => {
     if (name in fixed) return fixed[name]!;
+    if (name === 'target') return '{target}'; // the row's own target, filled in by run()
     if (name === 'key') return uniqueName('k');
     if (name === 'M.voucher') return sale(m.merchantId);
     if (name === 'F.voucher') return sale(f.merchantId);
@@ -202,6 +206,143 @@ describe('security table: input that cannot be stored, and no existence oracle',
         await holder.query('ROLLBACK');
         await holder.end();
       }
+    });
+  });
+  /**
+   * Whatever still gets past the API (a workflow started by another client,
+   * an event from a producer that skipped validation, a limit that drifted)
+   * fails its workflow at once with a code: one activity attempt, no retry.
+   */
+  describe('and the worker fails at once, with a code, whatever gets past the API', () => {
+    const runToFailure = async (workflowType: string, workflowId: string, input: unknown) => {
+      const { client } = api.app.temporal;
+      const started = Date.now();
+      const handle = await client.workflow.start(workflowType, {
+        taskQueue: worker.taskQueue,
+        workflowId,
+        args: [input],
+      });
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const history = await handle.fetchHistory();
+      const attempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes).length ?? 0;
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      return { cause: cause as ApplicationFailure, attempts, ms: Date.now() - started };
+    };
+    const manual = (lines: unknown[]) => ({
+      request: { kind: 'lines', type: 'ADJUSTMENT', reason: 'correction', lines },
+      context: {
+        merchantId: m.merchantId,
+        idempotencyKey: uniqueName('k'),
+        createdBy: users.accountant,
+        postedAt: new Date().toISOString(),
+      },
+    });
+
+    it.each([
+      ['a 500-character void reason', 'r'.repeat(500), /text longer than its column \(SQLSTATE 22001\)/],
+      ['a void reason with a lone surrogate', 'x\ud800', /\(SQLSTATE 22P02\)/],
+      ['a void reason with a NUL', 'a\u0000', /\(NUL\) \(SQLSTATE 22021\)/],
+    ] as const)(
+      'voiding with %s: UNSTORABLE_VALUE, one attempt, nothing voided',
+      async (_name, reason, message) => {
+        const voucherId = await sale(m.merchantId);
+        const { cause, attempts } = await runToFailure('voidVoucherWorkflow', `finance-void-${voucherId}`, {
+          voucherId,
+          merchantId: m.merchantId,
+          reason,
+          requestedBy: users.accountant,
+        });
+        expect(cause).toMatchObject({ type: 'UNSTORABLE_VALUE', nonRetryable: true });
+        expect(cause.message).toMatch(message);
+        expect(attempts).toBe(1);
+        expect((await prisma.financeVoucher.findUnique({ where: { id: BigInt(voucherId) } }))?.status).toBe(
+          'POSTED',
+        );
+      },
+    );
+
+    it('a manual voucher with a NUL in a memo: UNSTORABLE_VALUE, one attempt, nothing posted', async () => {
+      const input = manual([
+        { accountId: m.accounts.CASH, direction: 'DEBIT', amount: '1.00', memo: 'a\u0000b' },
+        { accountId: m.accounts.OWNER_EQUITY, direction: 'CREDIT', amount: '1.00' },
+      ]);
+      const { cause, attempts } = await runToFailure(
+        'manualVoucherWorkflow',
+        `finance-manual-${m.merchantId}-${input.context.idempotencyKey}`,
+        input,
+      );
+      expect(cause).toMatchObject({ type: 'UNSTORABLE_VALUE', nonRetryable: true });
+      expect(attempts).toBe(1);
+      expect(await prisma.financeVoucher.count({ where: { sourceId: input.context.idempotencyKey } })).toBe(
+        0,
+      );
+    });
+
+    it('a manual voucher of 20-digit amounts: VALIDATION_FAILED, one attempt', async () => {
+      const input = manual([
+        { accountId: m.accounts.CASH, direction: 'DEBIT', amount: '99999999999999999999' },
+        { accountId: m.accounts.OWNER_EQUITY, direction: 'CREDIT', amount: '99999999999999999999' },
+      ]);
+      const { cause, attempts } = await runToFailure(
+        'manualVoucherWorkflow',
+        `finance-manual-${m.merchantId}-${input.context.idempotencyKey}`,
+        input,
+      );
+      expect(cause).toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+      expect(cause.message).toContain('at most 12 integer digits');
+      expect(attempts).toBe(1);
+    });
+
+    it('a cash count of 13 digits: VALIDATION_FAILED, one attempt', async () => {
+      const key = uniqueName('k');
+      const { cause, attempts } = await runToFailure(
+        'manualVoucherWorkflow',
+        `finance-manual-${m.merchantId}-${key}`,
+        {
+          request: {
+            kind: 'cash_count',
+            type: 'ADJUSTMENT',
+            reason: 'cash_count',
+            accountId: m.accounts.CASH,
+            countedBalance: '1234567890123',
+          },
+          context: {
+            merchantId: m.merchantId,
+            idempotencyKey: key,
+            createdBy: 'x',
+            postedAt: new Date().toISOString(),
+          },
+        },
+      );
+      expect(cause).toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+      expect(attempts).toBe(1);
+    });
+
+    it('an event whose order number holds a NUL: UNSTORABLE_VALUE, one attempt', async () => {
+      const event: PostingEvent = {
+        id: uniqueName('evt'),
+        type: 'sale.order.completed',
+        merchantId: m.merchantId,
+        occurredAt: new Date().toISOString(),
+        data: {
+          orderId: uniqueName('o'),
+          orderNumber: 'SO\u0000-1',
+          currency: 'USD',
+          total: '5.00',
+          costTotal: '0',
+        },
+      };
+      const { cause, attempts } = await runToFailure('postEventWorkflow', `finance-event-${event.id}`, {
+        event,
+        missingAccountRetryHours: 1,
+      });
+      expect(cause).toMatchObject({ type: 'UNSTORABLE_VALUE', nonRetryable: true });
+      expect(attempts).toBe(1);
     });
   });
 });
