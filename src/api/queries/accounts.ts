@@ -155,13 +155,15 @@ export interface LedgerLineRow {
 }
 
 /**
- * Up to this many lines in a date range, the range is read through the
- * (account_id, posted_at) index and sorted; beyond, the lines are walked back
- * from the newest. A line's posting sequence and date rise together (a late
- * event aside), which the planner does not know: left to itself it walks back
- * through every newer line to find an old month's.
+ * A line's posting sequence and its date rise together (a late event aside),
+ * which the planner does not know: asked for a date range newest first, it
+ * walks back along the sequence and, for an old month, through every newer
+ * line. `readsRangeFirst` picks instead, from counts of index entries capped
+ * at this many, the cheaper of two plans: walk back from the newest line
+ * (cheap when few lines are newer than the range), or read the range through
+ * the (account_id, posted_at) index and sort it (cheap when the range is small).
  */
-const NARROW_RANGE_LINES = 5_000;
+const PROBE_CAP = 5_000;
 
 /** The account's lines, newest first (by posting sequence), optionally within [from, to). */
 export async function accountLines(
@@ -169,17 +171,20 @@ export async function accountLines(
   accountId: string,
   f: { from?: Date; to?: Date; beforeSeq?: string | null },
   limit: number,
+  probeCap: number = PROBE_CAP,
 ): Promise<LedgerLineRow[]> {
+  const account = Prisma.sql`t.account_id = ${accountId}::bigint AND t.deleted_at IS NULL`;
+  const before = f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null;
   const where = and([
-    Prisma.sql`t.account_id = ${accountId}::bigint`,
-    Prisma.sql`t.deleted_at IS NULL`,
+    account,
     f.from && Prisma.sql`t.posted_at >= ${f.from}`,
     f.to && Prisma.sql`t.posted_at < ${f.to}`,
-    f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null,
+    before,
   ]);
-  const narrow =
+  const newer = f.to ? and([account, Prisma.sql`t.posted_at >= ${f.to}`, before]) : null;
+  const rangeFirst =
     (f.from !== undefined || f.to !== undefined) &&
-    (await countUpTo(db, where, NARROW_RANGE_LINES + 1)) <= NARROW_RANGE_LINES;
+    (await readsRangeFirst(db, where, newer, limit, probeCap));
   const columns = Prisma.sql`t.id::text AS id, t.finance_voucher_id::text AS "voucherId",
     v.voucher_number AS "voucherNumber", v.type::text AS "voucherType", t.line_number AS "lineNumber",
     t.direction::text AS direction, t.amount::text AS amount, t.balance_after::text AS "balanceAfter",
@@ -188,12 +193,14 @@ export async function accountLines(
     postingSequence: string;
     postedAt: Date;
   };
-  const rows = narrow
-    ? // MATERIALIZED: read the range first, then sort it; inlined, it would become the walk again.
+  const rows = rangeFirst
+    ? // MATERIALIZED: read the range first (inlined, it would become the walk again), keep the page, then join.
       await db.query<Row>(Prisma.sql`
         WITH in_range AS MATERIALIZED (SELECT * FROM finance."FinanceTransaction" t WHERE ${where})
-        SELECT ${columns} FROM in_range t JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
-         ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`)
+        SELECT ${columns}
+          FROM (SELECT * FROM in_range ORDER BY posting_sequence DESC LIMIT ${limit + 1}) t
+          JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
+         ORDER BY t.posting_sequence DESC`)
     : await db.query<Row>(Prisma.sql`
         SELECT ${columns} FROM finance."FinanceTransaction" t JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
          WHERE ${where} ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`);
@@ -206,7 +213,24 @@ export async function accountLines(
   }));
 }
 
-/** How many lines match, counting no further than `cap` (an index-only scan of at most `cap` entries). */
+/**
+ * Read the range first when it holds no more than a page (a walk might find
+ * nothing for long), or when many lines are newer than it and it is small;
+ * walk back when few lines are newer (the range starts right behind them).
+ */
+async function readsRangeFirst(
+  db: Sql,
+  range: Prisma.Sql,
+  newer: Prisma.Sql | null,
+  limit: number,
+  cap: number,
+): Promise<boolean> {
+  if ((await countUpTo(db, range, limit + 1)) <= limit) return true;
+  if (!newer || (await countUpTo(db, newer, cap)) < cap) return false;
+  return (await countUpTo(db, range, cap)) < cap;
+}
+
+/** How many lines match, counting no further than `cap` (at most `cap` index entries). */
 async function countUpTo(db: Sql, where: Prisma.Sql, cap: number): Promise<number> {
   const rows = await db.query<{ n: string }>(Prisma.sql`
     SELECT count(*) AS n FROM (SELECT 1 FROM finance."FinanceTransaction" t WHERE ${where} LIMIT ${cap}) capped`);
