@@ -1,9 +1,14 @@
-import { findAccount } from '../db/ledger-sql.js';
-import { LedgerError } from '../domain/errors.js';
+import { findMerchantAccount } from '../db/ledger-sql.js';
 import { cashCountLines } from '../domain/manual-plans.js';
 import { money, parseMoney } from '../domain/money.js';
 import { type PostingPlan } from '../domain/posting-plan.js';
-import { type LedgerDeps, postPlan, type PostedVoucher, StalePostingError } from './posting.js';
+import {
+  accountNotFound,
+  type LedgerDeps,
+  postPlan,
+  type PostedVoucher,
+  StalePostingError,
+} from './posting.js';
 
 export interface CashCountInput {
   plan: Omit<PostingPlan, 'lines'>;
@@ -20,19 +25,10 @@ const ATTEMPTS = 5;
  * moved since (its sequence is checked under lock); if it moved, read again.
  */
 export async function postCashCount(deps: LedgerDeps, input: CashCountInput): Promise<PostedVoucher | null> {
-  let counted;
-  try {
-    counted = parseMoney(input.countedBalance, 'countedBalance');
-  } catch (err) {
-    throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
-  }
+  const counted = parseMoney(input.countedBalance, 'countedBalance');
   for (let attempt = 1; ; attempt += 1) {
-    const account = await findAccount(deps.prisma, input.accountId);
-    if (!account || account.deleted || account.merchantId !== input.plan.merchantId) {
-      throw new LedgerError('ACCOUNT_NOT_FOUND', `finance account ${input.accountId} does not exist`, {
-        accountId: input.accountId,
-      });
-    }
+    const account = await findMerchantAccount(deps.prisma, input.plan.merchantId, input.accountId);
+    if (!account) throw accountNotFound([input.accountId], input.plan.merchantId);
     const lines = cashCountLines(input.accountId, money(account.balance), counted);
     if (lines.length === 0) return null;
     try {

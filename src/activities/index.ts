@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { describeRefusal, isPermanentDbError } from '../db/errors.js';
 import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
 import { metrics } from '../lib/metrics.js';
@@ -83,12 +84,19 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** Maps ledger errors for Temporal; times postings (finance_posting_duration_seconds). */
+/**
+ * Maps ledger errors for Temporal; times postings (finance_posting_duration_seconds).
+ * A database refusal no retry can change (a value it cannot store) becomes
+ * UNSTORABLE_VALUE, so the workflow fails at once instead of retrying for hours.
+ */
 async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promise<T> {
   const endTimer = timed ? metrics.postingDuration.startTimer() : undefined;
   try {
     return await fn();
-  } catch (err) {
+  } catch (caught) {
+    const err = isPermanentDbError(caught)
+      ? new LedgerError('UNSTORABLE_VALUE', `the database cannot store ${describeRefusal(caught)}`)
+      : caught;
     if (err instanceof LedgerError) {
       throw ApplicationFailure.create({
         message: err.message,

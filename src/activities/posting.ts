@@ -13,6 +13,7 @@ import {
 } from '../db/ledger-sql.js';
 import { type Direction, watchesOverdraft } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
+import { STORED_AMOUNT_INTEGER_DIGITS } from '../domain/limits.js';
 import { formatMoney, money, sumMoney } from '../domain/money.js';
 import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
 import { numberingYear, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
@@ -90,7 +91,7 @@ export async function postPlan(
   plan: PostingPlan,
   opts: PostOptions = {},
 ): Promise<PostedVoucher> {
-  assertPostable(plan.lines);
+  assertPostable(plan.lines, opts.reversalOf ? STORED_AMOUNT_INTEGER_DIGITS : undefined);
   const postedAt = new Date(plan.postedAt);
   if (Number.isNaN(postedAt.getTime()))
     throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
@@ -208,22 +209,29 @@ function interpret(
       );
     }
     case 'ACCOUNT_NOT_FOUND':
-      throw new LedgerError(
-        'ACCOUNT_NOT_FOUND',
-        `finance account ${r.missingIds.join(', ')} does not exist`,
-        { ...fields, accountIds: r.missingIds },
-      );
-    case 'ACCOUNT_OF_OTHER_MERCHANT':
-      throw new LedgerError(
-        'ACCOUNT_OF_OTHER_MERCHANT',
-        `finance account ${r.foreignIds.join(', ')} does not belong to merchant ${plan.merchantId}`,
-        { ...fields, accountIds: r.foreignIds },
-      );
+      throw accountNotFound(r.missingIds, plan.merchantId, fields);
     case 'ACCOUNT_INACTIVE':
       throw new LedgerError('ACCOUNT_INACTIVE', `finance account ${r.inactive.join('; ')}`, fields);
     case 'STALE':
       throw new StalePostingError(`account ${input.expect?.accountId} changed since it was read`);
   }
+}
+
+/**
+ * One answer for an account id that names no live account of the voucher's
+ * merchant, whether it exists elsewhere or nowhere: anything else would tell
+ * a tenant which ids other merchants use.
+ */
+export function accountNotFound(
+  accountIds: string[],
+  merchantId: string,
+  fields: Record<string, unknown> = {},
+): LedgerError {
+  return new LedgerError(
+    'ACCOUNT_NOT_FOUND',
+    `finance account ${accountIds.join(', ')} does not exist for merchant ${merchantId}`,
+    { ...fields, accountIds },
+  );
 }
 
 /** The lines as posted: an account named by code is the one the statement locked under that code. */

@@ -2,7 +2,7 @@ import { findVoucherLines, findVoucherSummary } from '../db/ledger-sql.js';
 import { opposite } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
 import { line, type PostingPlan } from '../domain/posting-plan.js';
-import { voidability, type VoucherType } from '../domain/vouchers.js';
+import { reversalDescription, voidability, type VoucherType } from '../domain/vouchers.js';
 import { type LedgerDeps, postPlan, type PostedVoucher } from './posting.js';
 
 export interface VoidRequest {
@@ -42,7 +42,7 @@ export async function voidVoucher(deps: LedgerDeps, req: VoidRequest): Promise<P
     sourceType: REVERSAL_SOURCE_TYPE,
     sourceId: original.id,
     postedAt: new Date().toISOString(),
-    description: `Reversal of ${original.voucherNumber}: ${req.reason}`,
+    description: reversalDescription(original.voucherNumber, req.reason),
     reason: 'void',
     createdBy: req.requestedBy,
     metadata: { reversalOf: original.voucherNumber, voidReason: req.reason },

@@ -1,6 +1,6 @@
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LEDGER_ERRORS, type LedgerErrorCode, isLedgerError } from '../domain/errors.js';
-import { isTransientDbError, sqlState } from '../db/errors.js';
+import { isPermanentDbError, isTransientDbError } from '../db/errors.js';
 
 /**
  * The API's closed set of error codes (docs/reference/http-api.md) and their HTTP status. The
@@ -97,13 +97,9 @@ function classify(err: unknown): { code: ApiErrorCode; message: string; headers:
       headers: {},
     };
   }
-  // PostgreSQL "data exception" (class 22): a value the column cannot hold, e.g. a NUL character in text.
-  if (sqlState(err)?.startsWith('22'))
-    return {
-      code: 'VALIDATION_FAILED',
-      message: 'a value in the request cannot be stored (e.g. a NUL character or an out-of-range number)',
-      headers: {},
-    };
+  // Validation keeps unstorable values out; should one get through, it is still the request's fault.
+  if (isPermanentDbError(err))
+    return { code: 'UNSTORABLE_VALUE', message: 'a value in the request cannot be stored', headers: {} };
   if (isRedisUnavailable(err) || isTransientDbError(err))
     return {
       code: 'DEPENDENCY_UNAVAILABLE',

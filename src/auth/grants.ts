@@ -1,5 +1,6 @@
 import { type Redis } from 'ioredis';
 import { type PrismaClient } from '../db/client.js';
+import { LedgerError } from '../domain/errors.js';
 import { isId } from '../lib/ids.js';
 import { ALL_MERCHANTS, policyKeys, ROLES, type RoleName } from './roles.js';
 
@@ -23,23 +24,22 @@ export interface Grant {
   merchant: string;
 }
 
-export class InvalidGrantError extends Error {
-  override readonly name = 'InvalidGrantError';
-}
-
 // JWT subjects as grant users: printable, no whitespace or comma (a comma would split a Casbin CSV line).
 const USER = /^[^\s,\p{Cc}]{1,255}$/u;
+
+/** A grant that can never be stored or enforced: one of the closed set's validation failures (400). */
+const invalidGrant = (message: string) => new LedgerError('VALIDATION_FAILED', message);
 
 export function validateGrant(input: { user: unknown; role: unknown; merchant: unknown }): Grant {
   const { user, role, merchant } = input;
   if (typeof user !== 'string' || !USER.test(user)) {
-    throw new InvalidGrantError('user must be the JWT subject: 1–255 characters, no spaces or commas');
+    throw invalidGrant('user must be the JWT subject: 1–255 characters, no spaces or commas');
   }
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    throw new InvalidGrantError(`role must be one of ${ROLES.join(', ')}`);
+    throw invalidGrant(`role must be one of ${ROLES.join(', ')}`);
   }
   if (typeof merchant !== 'string' || (merchant !== ALL_MERCHANTS && !isId(merchant))) {
-    throw new InvalidGrantError('merchant must be a merchant id or "*" for every merchant');
+    throw invalidGrant('merchant must be a merchant id or "*" for every merchant');
   }
   return { user, role: role as RoleName, merchant };
 }

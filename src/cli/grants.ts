@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { grant, InvalidGrantError, revoke } from '../auth/grants.js';
+import { grant, revoke } from '../auth/grants.js';
 import { type PrismaClient } from '../db/client.js';
+import { isLedgerError } from '../domain/errors.js';
 import { type Out } from './output.js';
 
 /** `finance grant|revoke --user --role --merchant`: the same code path as `POST/DELETE /admin/grants`. */
@@ -30,7 +31,7 @@ export async function runGrantCommand(
     }
     return 0;
   } catch (err) {
-    if (err instanceof InvalidGrantError) {
+    if (isLedgerError(err) && err.code === 'VALIDATION_FAILED') {
       out.line(
         `${err.message}\nUsage: npm run finance -- ${command} --user <jwt sub> --role <viewer|accountant|admin> --merchant <id|*>`,
       );

@@ -1,6 +1,6 @@
 import { type PrismaClient } from '../db/client.js';
 import { verifyLedger } from '../db/verify.js';
-import { type Out } from './output.js';
+import { type Out, printable } from './output.js';
 
 /** `finance verify [--merchant <id>]`: every posting invariant (docs/reference/invariants.md), in SQL; exit 1 naming each violation. */
 export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: string): Promise<number> {
@@ -26,7 +26,7 @@ export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: str
   out.line('');
   for (const r of failed) {
     out.line(`Violation of ${r.name} (${r.violations.length}):`);
-    for (const v of r.violations.slice(0, 20)) out.line(`  ${v.id}  ${v.detail}`);
+    for (const v of r.violations.slice(0, 20)) out.line(`  ${v.id}  ${printable(v.detail)}`);
     if (r.violations.length > 20) out.line(`  … and ${r.violations.length - 20} more`);
   }
   out.line(

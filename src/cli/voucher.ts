@@ -2,7 +2,7 @@ import { Prisma, type PrismaClient } from '../db/client.js';
 import { formatMoney } from '../domain/money.js';
 import { isVoucherNumber } from '../domain/vouchers.js';
 import { isId } from '../lib/ids.js';
-import { type Out, table } from './output.js';
+import { type Out, printable, table } from './output.js';
 
 /** `finance voucher <id|number> [--merchant <id>]`: the voucher and its ledger lines, like the runbook's SQL. */
 export async function runVoucher(
@@ -12,7 +12,9 @@ export async function runVoucher(
   merchantId?: string,
 ): Promise<number> {
   if (!isId(ref) && !isVoucherNumber(ref)) {
-    out.line(`"${ref}" is neither a voucher id (digits) nor a voucher number such as RC-2026-000042`);
+    out.line(
+      `"${printable(ref)}" is neither a voucher id (digits) nor a voucher number such as RC-2026-000042`,
+    );
     return 2;
   }
   const where = isId(ref)
@@ -39,7 +41,7 @@ export async function runVoucher(
       LEFT JOIN finance."FinanceVoucher" o ON o.id = v.reversal_of_id
      WHERE ${where} ORDER BY v.merchant_id`;
   if (vouchers.length === 0) {
-    out.line(`No voucher ${ref}${merchantId ? ` for merchant ${merchantId}` : ''}.`);
+    out.line(`No voucher ${ref}${merchantId ? ` for merchant ${printable(merchantId)}` : ''}.`);
     return 1;
   }
   if (vouchers.length > 1) {
@@ -53,8 +55,8 @@ export async function runVoucher(
     `${v.voucher_number}  ${v.type}  ${v.status}${v.reversal ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${v.reversal})` : ''}`,
   );
   out.line(`  id ${v.id}, merchant ${v.merchant_id}, posted ${v.posted_at.toISOString()}`);
-  out.line(`  source ${v.source}${v.event_id ? `, event ${v.event_id}` : ''}`);
-  if (v.description) out.line(`  ${v.description}`);
+  out.line(`  source ${printable(v.source)}${v.event_id ? `, event ${printable(v.event_id)}` : ''}`);
+  if (v.description) out.line(`  ${printable(v.description)}`);
   const lines = await prisma.$queryRaw<
     {
       line_number: number;

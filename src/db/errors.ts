@@ -1,62 +1,120 @@
+import { Prisma } from './client.js';
+
 /**
- * Classifies database failures by their PostgreSQL SQLSTATE, wherever Prisma
- * or the pg driver adapter put it (err.code, err.meta, err.cause…).
+ * Classifies database failures by what the server and the drivers report in
+ * structured form — the PostgreSQL SQLSTATE, Prisma's error codes, the pg
+ * driver adapter's error kinds, Node's socket error codes and Prisma's error
+ * classes — never by the wording of a message, which changes between
+ * versions and locales.
+ *
+ * What no field identifies stays unclassified: the pg driver reports a
+ * dropped connection ("Connection terminated unexpectedly") and an exhausted
+ * pool wait as plain errors without a code. Temporal retries those like any
+ * unexpected activity error; the API answers them as an internal error.
  */
 const TRANSIENT_SQLSTATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected (never expected: locks are taken in id order)
   '55P03', // lock_not_available (lock_timeout)
   '57014', // query_canceled (statement_timeout)
-  '53300', // too_many_connections
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
 ]);
+/** Classes whose every member is worth retrying: connection exceptions, insufficient resources. */
+const TRANSIENT_CLASSES = ['08', '53'];
 
-export function sqlState(err: unknown): string | undefined {
+/**
+ * Classes no retry can change: data exceptions (a value the column cannot
+ * hold: too long, out of range, NUL, invalid text) and program limits; also
+ * every integrity violation but uniqueness, which a concurrent duplicate
+ * causes and a retry resolves.
+ */
+const PERMANENT_CLASSES = ['22', '23', '54'];
+const UNIQUE_VIOLATION = '23505';
+
+/** Prisma's codes for a lost or unreachable connection, a write conflict, a closed transaction. */
+const TRANSIENT_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+const UNIQUE_PRISMA_CODE = 'P2002';
+
+/** The pg driver adapter's kinds for failures below SQL (they carry no SQLSTATE). */
+const TRANSIENT_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'TransactionWriteConflict',
+]);
+
+/** Node's socket error codes (`err.code` of a system error). */
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+/** Every object in an error's chain: causes, Prisma's `meta.driverAdapterError`, the adapter's `cause`. */
+function* chain(err: unknown): Generator<Record<string, unknown>> {
   const seen = new Set<unknown>();
-  const visit = (e: unknown): string | undefined => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return undefined;
+  const stack = [err];
+  while (stack.length > 0) {
+    const e = stack.pop();
+    if (!e || typeof e !== 'object' || seen.has(e) || seen.size > 16) continue;
     seen.add(e);
     const o = e as Record<string, unknown>;
-    for (const candidate of [o.code, o.originalCode, (o.meta as Record<string, unknown> | undefined)?.code]) {
-      if (typeof candidate === 'string' && /^[0-9A-Z]{5}$/.test(candidate) && !candidate.startsWith('P')) {
-        return candidate;
-      }
-    }
-    const driver = (o.meta as Record<string, unknown> | undefined)?.driverAdapterError;
-    return visit(o.cause) ?? visit(driver) ?? visit(o.error);
-  };
-  return visit(err);
+    yield o;
+    stack.push(o.cause, (o.meta as Record<string, unknown> | undefined)?.driverAdapterError, o.error);
+  }
 }
 
-/** The constraint a unique violation hit, when the driver reports it. */
-export function violatedConstraint(err: unknown): string | undefined {
-  const text = collectText(err);
-  return /constraint "([^"]+)"/.exec(text)?.[1] ?? /(FinanceVoucher_[a-z_]+_key)/.exec(text)?.[1];
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/** The PostgreSQL SQLSTATE, wherever pg (`code`) or the Prisma adapter (`originalCode`) put it. */
+export function sqlState(err: unknown): string | undefined {
+  for (const o of chain(err)) {
+    for (const candidate of [o.originalCode, o.code]) {
+      // Prisma's own codes (P2010, …) have the same shape; PostgreSQL's P0xxx are PL/pgSQL raises we never use.
+      if (typeof candidate === 'string' && SQLSTATE.test(candidate) && !candidate.startsWith('P'))
+        return candidate;
+    }
+  }
+  return undefined;
 }
+
+const codesOf = (err: unknown): string[] =>
+  [...chain(err)].flatMap((o) => (typeof o.code === 'string' ? [o.code] : []));
+const kindsOf = (err: unknown): string[] =>
+  [...chain(err)].flatMap((o) => (typeof o.kind === 'string' ? [o.kind] : []));
 
 export function isUniqueViolation(err: unknown): boolean {
-  if (sqlState(err) === '23505') return true;
-  const o = err as { code?: unknown } | undefined;
-  return o?.code === 'P2002' || /UniqueConstraintViolation|unique constraint/i.test(collectText(err));
-}
-
-export function isTransientDbError(err: unknown): boolean {
-  const state = sqlState(err);
-  if (state && (TRANSIENT_SQLSTATES.has(state) || state.startsWith('08'))) return true;
-  const text = collectText(err);
-  return /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|TransactionWriteConflict|Transaction API error|P1001|P1017|P2034|P2028/i.test(
-    text,
+  return (
+    sqlState(err) === UNIQUE_VIOLATION ||
+    codesOf(err).includes(UNIQUE_PRISMA_CODE) ||
+    kindsOf(err).includes('UniqueConstraintViolation')
   );
 }
 
-function collectText(err: unknown, depth = 0): string {
-  if (!err || typeof err !== 'object' || depth > 4) return String(err ?? '');
-  const o = err as Record<string, unknown>;
-  return [o.message, o.code, JSON.stringify(o.meta ?? null), collectText(o.cause, depth + 1)]
-    .filter(Boolean)
-    .join(' ');
+/** Worth retrying as is: the connection, a lock, a timeout or a conflict, not the statement. */
+export function isTransientDbError(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state) return TRANSIENT_SQLSTATES.has(state) || TRANSIENT_CLASSES.includes(state.slice(0, 2));
+  return (
+    codesOf(err).some((c) => TRANSIENT_PRISMA_CODES.has(c) || TRANSIENT_SOCKET_CODES.has(c)) ||
+    kindsOf(err).some((k) => TRANSIENT_ADAPTER_KINDS.has(k))
+  );
+}
+
+/** The statement or its values can never succeed: retrying would only repeat the refusal. */
+export function isPermanentDbError(err: unknown): boolean {
+  const state = sqlState(err);
+  if (state) return state !== UNIQUE_VIOLATION && PERMANENT_CLASSES.includes(state.slice(0, 2));
+  return [...chain(err)].some((o) => o instanceof Prisma.PrismaClientValidationError);
 }
 
 /** A one-line description of a database failure for logs and workflow failures (never SQL text or parameters). */
@@ -72,4 +130,22 @@ export function describeDbError(err: unknown): string {
     e = o.cause;
   }
   return `${state ? `SQLSTATE ${state}: ` : ''}${messages.join(' — ').split('\n')[0] || 'unknown database error'}`;
+}
+
+/** What a permanent refusal means, by SQLSTATE: no value, no SQL text (both may be sensitive). */
+const REFUSALS: Record<string, string> = {
+  '22001': 'a text longer than its column',
+  '22003': 'a number beyond its column’s range',
+  '22021': 'a character the database cannot store (NUL)',
+  '22P02': 'a value of the wrong form',
+  '22P05': 'a character jsonb cannot store',
+  '23502': 'a required value missing',
+  '23503': 'a reference to a row that does not exist',
+  '23514': 'a value a check constraint refuses',
+};
+
+export function describeRefusal(err: unknown): string {
+  const state = sqlState(err);
+  if (!state) return 'a query the database client refuses';
+  return `${REFUSALS[state] ?? 'a value the database refuses'} (SQLSTATE ${state})`;
 }

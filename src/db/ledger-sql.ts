@@ -10,11 +10,15 @@ import type { AccountType, Direction } from '../domain/accounts.js';
  * while holding them — see the yardstick in BENCHMARKS.md: lock hold time bounds
  * a hot account and a merchant's number series). Inside it:
  *
- *   1. `locked`   locks every touched account FOR UPDATE in ascending id order
- *                 (opposite-order vouchers queue instead of deadlocking) and
- *                 reads their latest committed balance and sequence;
+ *   1. `locked`   locks every touched account of the voucher's merchant FOR
+ *                 UPDATE in ascending id order (opposite-order vouchers queue
+ *                 instead of deadlocking) and reads their latest committed
+ *                 balance and sequence. Another merchant's row is never
+ *                 locked, nor even read: an id of another merchant is, to the
+ *                 statement, an id that does not exist, so neither its answer
+ *                 nor its timing tells a tenant which ids others use;
  *   2. `verdict`  checks what only the database knows (merchant, currency,
- *                 accounts found, same merchant, active, already posted);
+ *                 accounts found, active, already posted);
  *   3. only when the verdict is OK: new balances and sequences computed line
  *                 by line with window functions, the voucher number taken from
  *                 the counter row (the last lock taken), the voucher, its lines,
@@ -32,7 +36,6 @@ export type Verdict =
   | 'CURRENCY_MISMATCH'
   | 'CONTROL_ACCOUNT_MISSING'
   | 'ACCOUNT_NOT_FOUND'
-  | 'ACCOUNT_OF_OTHER_MERCHANT'
   | 'ACCOUNT_INACTIVE'
   | 'STALE';
 
@@ -82,8 +85,8 @@ export interface PostingStatementResult {
   voucherNumber: string | null;
   accounts: PostedAccount[];
   missingCodes: string[];
+  /** Ids that name no live account of the voucher's merchant (missing, deleted or another merchant's). */
   missingIds: string[];
-  foreignIds: string[];
   inactive: string[];
 }
 
@@ -95,7 +98,6 @@ interface Row {
   accounts: PostedAccount[] | null;
   missing_codes: string[] | null;
   missing_ids: string[] | null;
-  foreign_ids: string[] | null;
   inactive: string[] | null;
 }
 
@@ -115,11 +117,11 @@ export async function runPostingStatement(
         FROM finance."FinanceVoucher" v
        WHERE v.merchant_id = ${p.merchantId}::bigint AND v.source_type = ${p.sourceType} AND v.source_id = ${p.sourceId}
     ), locked AS (
-      SELECT a.id, a.merchant_id, a.code, a.type, a.normal_balance, a.status, a.deleted_at IS NOT NULL AS deleted,
+      SELECT a.id, a.code, a.type, a.normal_balance, a.status, a.deleted_at IS NOT NULL AS deleted,
              a.balance, a.posting_sequence
         FROM finance."FinanceAccount" a
-       WHERE ((a.merchant_id = ${p.merchantId}::bigint AND a.code = ANY(${codes}::text[]) AND a.deleted_at IS NULL)
-              OR a.id = ANY(${ids}::bigint[]))
+       WHERE a.merchant_id = ${p.merchantId}::bigint
+         AND ((a.code = ANY(${codes}::text[]) AND a.deleted_at IS NULL) OR a.id = ANY(${ids}::bigint[]))
          AND NOT EXISTS (SELECT 1 FROM existing)
        ORDER BY a.id
          FOR UPDATE OF a
@@ -130,13 +132,13 @@ export async function runPostingStatement(
                     ${p.lines.map((l) => l.amount)}::numeric[], ${p.lines.map((l) => l.memo)}::text[])
              WITH ORDINALITY AS l(id, account_id, account_code, direction, amount, memo, n)
     ), computed AS (
-      SELECT i.*, a.id AS acc, a.merchant_id AS acc_merchant, a.code AS acc_code, a.status AS acc_status, a.deleted,
+      SELECT i.*, a.id AS acc, a.code AS acc_code, a.status AS acc_status, a.deleted,
              a.posting_sequence + row_number() OVER w AS seq,
              a.balance + sum(CASE WHEN i.direction = a.normal_balance::text THEN i.amount ELSE -i.amount END) OVER w AS balance_after
         FROM input i
         LEFT JOIN locked a
           ON CASE WHEN i.account_id IS NOT NULL THEN a.id = i.account_id
-                  ELSE a.code = i.account_code AND a.merchant_id = ${p.merchantId}::bigint AND NOT a.deleted END
+                  ELSE a.code = i.account_code AND NOT a.deleted END
       WINDOW w AS (PARTITION BY a.id ORDER BY i.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ), verdict AS (
       SELECT CASE
@@ -146,7 +148,6 @@ export async function runPostingStatement(
              AND ${p.currency}::text IS DISTINCT FROM (SELECT currency FROM merchant) THEN 'CURRENCY_MISMATCH'
         WHEN EXISTS (SELECT 1 FROM computed WHERE acc IS NULL AND account_code IS NOT NULL) THEN 'CONTROL_ACCOUNT_MISSING'
         WHEN EXISTS (SELECT 1 FROM computed WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) THEN 'ACCOUNT_NOT_FOUND'
-        WHEN EXISTS (SELECT 1 FROM computed WHERE acc_merchant <> ${p.merchantId}::bigint) THEN 'ACCOUNT_OF_OTHER_MERCHANT'
         WHEN NOT ${isReversal} AND EXISTS (SELECT 1 FROM computed WHERE acc_status <> 'ACTIVE') THEN 'ACCOUNT_INACTIVE'
         WHEN ${p.expect?.accountId ?? null}::bigint IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM locked WHERE id = ${p.expect?.accountId ?? null}::bigint
@@ -206,14 +207,13 @@ export async function runPostingStatement(
            (SELECT array_agg(DISTINCT account_code) FROM computed WHERE acc IS NULL AND account_code IS NOT NULL) AS missing_codes,
            (SELECT array_agg(DISTINCT account_id::text) FROM computed
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
-           (SELECT array_agg(DISTINCT account_id::text) FROM computed WHERE acc_merchant <> ${p.merchantId}::bigint) AS foreign_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
              WHERE acc_status <> 'ACTIVE') AS inactive,
            (SELECT count(*) FROM lines) AS line_count,
            (SELECT count(*) FROM voided) AS voided_count
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v2' },
+    { name: 'finance_post_voucher_v3' },
   );
   const row = rows[0]!;
   return {
@@ -224,7 +224,6 @@ export async function runPostingStatement(
     accounts: row.accounts ?? [],
     missingCodes: row.missing_codes ?? [],
     missingIds: row.missing_ids ?? [],
-    foreignIds: row.foreign_ids ?? [],
     inactive: row.inactive ?? [],
   };
 }
@@ -270,13 +269,14 @@ export async function findVoucherLines(db: Db, voucherId: string): Promise<Vouch
      ORDER BY line_number`;
 }
 
-/** An account as seen without a lock: for decisions re-checked under lock (cash counts). */
-export async function findAccount(db: Db, id: string) {
-  const rows = await db.$queryRaw<
-    { id: string; merchantId: string; balance: string; postingSequence: string; deleted: boolean }[]
-  >`
-    SELECT id::text, merchant_id::text AS "merchantId", balance::text, posting_sequence::text AS "postingSequence",
-           deleted_at IS NOT NULL AS deleted
-      FROM finance."FinanceAccount" WHERE id = ${id}::bigint`;
+/**
+ * A live account of the merchant as seen without a lock, for decisions
+ * re-checked under lock (cash counts); null also for another merchant's.
+ */
+export async function findMerchantAccount(db: Db, merchantId: string, id: string) {
+  const rows = await db.$queryRaw<{ id: string; balance: string; postingSequence: string }[]>`
+    SELECT id::text, balance::text, posting_sequence::text AS "postingSequence"
+      FROM finance."FinanceAccount"
+     WHERE id = ${id}::bigint AND merchant_id = ${merchantId}::bigint AND deleted_at IS NULL`;
   return rows[0] ?? null;
 }

@@ -4,13 +4,19 @@
  * retry policies match on these strings. Renaming one is a behaviour change.
  */
 export const LEDGER_ERRORS = {
-  // Input that can never post: fail at once, no retry.
+  // Input that can never post: fail at once, no retry. Amounts and grants are validated into these too.
   VALIDATION_FAILED: { retryable: false, status: 400 },
   UNBALANCED_VOUCHER: { retryable: false, status: 422 },
   CURRENCY_MISMATCH: { retryable: false, status: 422 },
+  /** Also for an account of another merchant: the two must be indistinguishable. */
   ACCOUNT_NOT_FOUND: { retryable: false, status: 422 },
-  ACCOUNT_OF_OTHER_MERCHANT: { retryable: false, status: 422 },
   ACCOUNT_INACTIVE: { retryable: false, status: 422 },
+  /**
+   * The database refused a value (SQLSTATE class 22, or an integrity rule
+   * other than uniqueness): no retry can change that. Validation keeps such
+   * values out; this is the guard for whatever still gets through.
+   */
+  UNSTORABLE_VALUE: { retryable: false, status: 400 },
   VOUCHER_NOT_FOUND: { retryable: false, status: 404 },
   VOUCHER_NOT_VOIDABLE: { retryable: false, status: 409 },
   // The world may still catch up (events can arrive before the merchant CDC): retry with backoff.

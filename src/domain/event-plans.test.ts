@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planForEvent } from './event-plans.js';
 import { type PostingEvent } from './events.js';
+import { EVENT_TEXT_LIMITS, VARCHAR_COLUMNS } from './limits.js';
 import { assertPostable } from './posting-plan.js';
 
 const envelope = { id: 'evt-1', merchantId: '1001', occurredAt: '2026-11-25T10:00:00Z' };
@@ -127,10 +128,70 @@ describe('posting plans of docs/reference/events.md', () => {
         orderNumber: 'SO-1',
         currency: 'USD',
         total: '0.0001',
-        costTotal: '99999999999999999999.9999',
+        costTotal: '999999999999.9999',
       },
     });
     if (outcome.kind !== 'post') throw new Error('expected postings');
     for (const plan of outcome.plans) expect(() => assertPostable(plan.lines)).not.toThrow();
+  });
+
+  it('the longest fields ingest accepts make descriptions and sources that fit their columns', () => {
+    const { businessId, orderNumber, paymentMethod, adjustmentReason } = EVENT_TEXT_LIMITS;
+    const id = 'i'.repeat(businessId);
+    const events: PostingEvent[] = [
+      {
+        ...envelope,
+        type: 'sale.order.completed',
+        data: {
+          orderId: id,
+          orderNumber: 'n'.repeat(orderNumber),
+          currency: 'USD',
+          total: '1',
+          costTotal: '1',
+        },
+      },
+      {
+        ...envelope,
+        type: 'sale.payment.captured',
+        data: {
+          paymentId: id,
+          orderId: id,
+          amount: '1',
+          currency: 'USD',
+          method: 'm'.repeat(paymentMethod),
+          financeSourceId: '9',
+        },
+      },
+      {
+        ...envelope,
+        type: 'sale.payment.refunded',
+        data: {
+          refundId: id,
+          paymentId: id,
+          orderId: id,
+          amount: '1',
+          currency: 'USD',
+          financeSourceId: '9',
+        },
+      },
+      { ...envelope, type: 'inventory.received', data: { receiptId: id, currency: 'USD', total: '1' } },
+      {
+        ...envelope,
+        type: 'inventory.adjusted',
+        data: { adjustmentId: id, currency: 'USD', valueDelta: '-1', reason: 'r'.repeat(adjustmentReason) },
+      },
+    ];
+    for (const event of events) {
+      const outcome = planForEvent({ ...event, id: 'e'.repeat(businessId) } as PostingEvent);
+      if (outcome.kind !== 'post') throw new Error(`expected postings for ${event.type}`);
+      for (const plan of outcome.plans) {
+        expect(plan.description.length, event.type).toBeLessThanOrEqual(
+          VARCHAR_COLUMNS.FinanceVoucher.description,
+        );
+        expect(plan.sourceId.length).toBeLessThanOrEqual(VARCHAR_COLUMNS.FinanceVoucher.source_id);
+        expect(plan.sourceType.length).toBeLessThanOrEqual(VARCHAR_COLUMNS.FinanceVoucher.source_type);
+        expect(plan.eventId!.length).toBeLessThanOrEqual(VARCHAR_COLUMNS.FinanceVoucher.event_id);
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { type Direction } from './accounts.js';
 import { LedgerError } from './errors.js';
 import { type PlannedLine, type PostingPlan, line } from './posting-plan.js';
-import { type Money } from './money.js';
+import { formatMoney, type Money, withinAmountBound } from './money.js';
 
 /** Manual vouchers posted through the API (docs/reference/http-api.md). */
 export type ManualVoucherRequest =
@@ -58,6 +58,12 @@ export function planManualVoucher(
 export function cashCountLines(accountId: string, bookBalance: Money, counted: Money): PlannedLine[] {
   const difference = counted.minus(bookBalance);
   if (difference.isZero()) return [];
+  if (!withinAmountBound(difference)) {
+    throw new LedgerError(
+      'VALIDATION_FAILED',
+      `the difference between the counted balance and the book balance (${formatMoney(difference)}) is larger than a line may carry; correct the books first`,
+    );
+  }
   const cash = { id: accountId };
   const overShort = { code: 'CASH_OVER_SHORT' };
   const amount = difference.abs();

@@ -1,13 +1,49 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMoney, InvalidAmountError, money, parseMoney, parsePositiveMoney, sumMoney } from './money.js';
+import { LedgerError } from './errors.js';
+import {
+  AMOUNT_PATTERN,
+  formatMoney,
+  money,
+  parseMoney,
+  parsePositiveMoney,
+  sumMoney,
+  withinAmountBound,
+} from './money.js';
 
 describe('money', () => {
   it('parses decimal strings exactly', () => {
     expect(parseMoney('125000.50').toFixed(4)).toBe('125000.5000');
     expect(parseMoney('0.1').plus(parseMoney('0.2')).toString()).toBe('0.3');
     expect(parseMoney('-3.0001').toFixed(4)).toBe('-3.0001');
-    expect(parseMoney('99999999999999999999.9999').toFixed(4)).toBe('99999999999999999999.9999');
+    expect(parseMoney('999999999999.9999').toFixed(4)).toBe('999999999999.9999');
+    expect(parseMoney('-999999999999.9999').toFixed(4)).toBe('-999999999999.9999');
+  });
+
+  it('bounds what enters to 12 integer digits; stored amounts may be read back wider', () => {
+    expect(() => parseMoney('1000000000000')).toThrow('at most 12 integer digits');
+    expect(() => parseMoney('-1000000000000.00')).toThrow('at most 12 integer digits');
+    expect(parseMoney('99999999999999999999.9999', 'amount', 20).toFixed(4)).toBe(
+      '99999999999999999999.9999',
+    );
+    const err = (() => {
+      try {
+        parseMoney('99999999999999999999');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'amount', problem: 'range' } });
+    expect(withinAmountBound(money('999999999999.9999'))).toBe(true);
+    expect(withinAmountBound(money('-1000000000000'))).toBe(false);
+  });
+
+  it('publishes the same bound as a JSON Schema pattern', () => {
+    const pattern = new RegExp(AMOUNT_PATTERN, 'u');
+    expect(pattern.test('999999999999.9999')).toBe(true);
+    expect(pattern.test('0.0001')).toBe(true);
+    for (const bad of ['1000000000000', '1.23456', '-1', '01', '1e3', '1.'])
+      expect(pattern.test(bad), bad).toBe(false);
   });
 
   it.each([
@@ -19,10 +55,11 @@ describe('money', () => {
     ['1.', 'decimal string'],
     ['NaN', 'decimal string'],
     ['Infinity', 'decimal string'],
-    ['123456789012345678901', 'decimal string'],
+    ['123456789012345678901', 'at most 12 integer digits'],
+    ['1'.repeat(65), 'decimal string'],
     [null, 'decimal string'],
   ])('rejects %j', (input, message) => {
-    expect(() => parseMoney(input)).toThrow(InvalidAmountError);
+    expect(() => parseMoney(input)).toThrow(LedgerError);
     expect(() => parseMoney(input)).toThrow(message);
   });
 
@@ -33,7 +70,7 @@ describe('money', () => {
   });
 
   it('refuses fractional JavaScript numbers even from trusted code', () => {
-    expect(() => money(0.1)).toThrow(InvalidAmountError);
+    expect(() => money(0.1)).toThrow(TypeError);
     expect(money(3).toFixed(2)).toBe('3.00');
   });
 
@@ -53,7 +90,8 @@ describe('money', () => {
         const sign = units < 0n ? '-' : '';
         const abs = units < 0n ? -units : units;
         const text = `${sign}${abs / 10000n}.${String(abs % 10000n).padStart(4, '0')}`;
-        expect(parseMoney(formatMoney(parseMoney(text))).equals(parseMoney(text))).toBe(true);
+        const parsed = parseMoney(text, 'amount', 20);
+        expect(parseMoney(formatMoney(parsed), 'amount', 20).equals(parsed)).toBe(true);
       }),
     );
   });

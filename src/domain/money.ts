@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { LedgerError } from './errors.js';
 
 /**
  * Money is an exact decimal, never a binary float. Amounts travel as decimal
@@ -12,47 +13,81 @@ const Money = Decimal.clone({
 });
 export type Money = Decimal;
 
+/** The money bound (docs/reference/data-model.md): wherever an amount enters (API bodies, events, cash counts), at most 999999999999.9999. */
+export const MAX_INTEGER_DIGITS = 12;
 export const MAX_FRACTION_DIGITS = 4;
-/** NUMERIC(24,4): 20 integer digits. */
-const AMOUNT_PATTERN = /^-?(0|[1-9]\d{0,19})(\.\d{1,4})?$/;
 
-export class InvalidAmountError extends Error {
-  override readonly name = 'InvalidAmountError';
-}
+/** An unsigned amount within the bound, as a JSON Schema pattern: the API publishes it. */
+export const AMOUNT_PATTERN = `^(0|[1-9][0-9]{0,${MAX_INTEGER_DIGITS - 1}})(\\.[0-9]{1,${MAX_FRACTION_DIGITS}})?$`;
+export const AMOUNT_MAX_LENGTH = MAX_INTEGER_DIGITS + 1 + MAX_FRACTION_DIGITS;
+
+const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/** Why an amount was refused: its JSON type, its shape, or its size. */
+export type AmountProblem = 'type' | 'shape' | 'range';
+
+const invalid = (message: string, field: string, problem: AmountProblem) =>
+  new LedgerError('VALIDATION_FAILED', message, { field, problem });
 
 /**
  * Parses an amount from the edge. Only a decimal string is accepted: a JSON
  * number has already lost precision (or might have), so it is rejected.
+ * `maxIntegerDigits` is wider only for amounts read back from the ledger
+ * (a reversal mirrors lines that may predate the bound).
  */
-export function parseMoney(input: unknown, field = 'amount'): Money {
+export function parseMoney(
+  input: unknown,
+  field = 'amount',
+  maxIntegerDigits: number = MAX_INTEGER_DIGITS,
+): Money {
   if (typeof input !== 'string') {
-    throw new InvalidAmountError(
+    throw invalid(
       `${field} must be a decimal string such as "125000.50"${typeof input === 'number' ? ', not a JSON number' : ''}`,
+      field,
+      'type',
     );
   }
-  if (!AMOUNT_PATTERN.test(input)) {
-    throw new InvalidAmountError(
+  const shape = input.length <= 64 ? DECIMAL.exec(input) : null;
+  if (!shape || (shape[2]?.length ?? 0) > MAX_FRACTION_DIGITS + 1) {
+    throw invalid(
       `${field} must be a decimal string with at most ${MAX_FRACTION_DIGITS} fraction digits, got "${truncate(input)}"`,
+      field,
+      'shape',
+    );
+  }
+  if (shape[1]!.length > maxIntegerDigits) {
+    throw invalid(
+      `${field} must have at most ${maxIntegerDigits} integer digits, got "${truncate(input)}"`,
+      field,
+      'range',
     );
   }
   return new Money(input);
 }
 
 /** Like parseMoney, but the amount must be strictly positive. */
-export function parsePositiveMoney(input: unknown, field = 'amount'): Money {
-  const value = parseMoney(input, field);
+export function parsePositiveMoney(
+  input: unknown,
+  field = 'amount',
+  maxIntegerDigits: number = MAX_INTEGER_DIGITS,
+): Money {
+  const value = parseMoney(input, field, maxIntegerDigits);
   if (!value.isPositive() || value.isZero())
-    throw new InvalidAmountError(`${field} must be greater than zero`);
+    throw invalid(`${field} must be greater than zero`, field, 'range');
   return value;
 }
 
 /** Trusted values (from NUMERIC columns or our own arithmetic). */
 export function money(value: string | number | Decimal): Money {
   if (typeof value === 'number' && !Number.isInteger(value)) {
-    throw new InvalidAmountError('refusing to build money from a fractional JavaScript number');
+    throw new TypeError('refusing to build money from a fractional JavaScript number');
   }
   return new Money(value);
 }
+
+/** Whether an amount computed by the ledger (not entered) still fits what a line may carry. */
+export const withinAmountBound = (value: Money): boolean =>
+  value.abs().lessThan(new Money(10).pow(MAX_INTEGER_DIGITS));
 
 export const ZERO: Money = new Money(0);
 

@@ -1,6 +1,14 @@
 import { type Direction } from './accounts.js';
 import { LedgerError } from './errors.js';
-import { formatMoney, type Money, money, parsePositiveMoney, sumMoney, ZERO } from './money.js';
+import {
+  formatMoney,
+  MAX_INTEGER_DIGITS,
+  type Money,
+  parseMoney,
+  parsePositiveMoney,
+  sumMoney,
+  ZERO,
+} from './money.js';
 import { type VoucherType } from './vouchers.js';
 
 /** A line names its account by code (the merchant's control accounts) or by id. */
@@ -41,7 +49,8 @@ export const line = (
 ): PlannedLine => ({
   account,
   direction,
-  amount: formatMoney(typeof amount === 'string' ? money(amount) : amount),
+  // Only the shape here (bad input must be a LedgerError even inside a workflow); assertPostable bounds it.
+  amount: formatMoney(typeof amount === 'string' ? parseMoney(amount, 'amount', Infinity) : amount),
   ...(memo ? { memo } : {}),
 });
 
@@ -55,21 +64,21 @@ export const accountKey = (ref: AccountRef): string => ('id' in ref ? `id:${ref.
 
 /**
  * The rules a voucher must satisfy before it touches the database:
- * at least two lines, every amount positive, debits equal credits.
+ * at least two lines, every amount positive and within the bound, debits
+ * equal credits. A reversal mirrors stored lines, which may predate the
+ * bound: it passes `STORED_AMOUNT_INTEGER_DIGITS` (what the column holds).
  */
-export function assertPostable(lines: readonly PlannedLine[]): void {
+export function assertPostable(
+  lines: readonly PlannedLine[],
+  maxIntegerDigits: number = MAX_INTEGER_DIGITS,
+): void {
   if (lines.length < 2) {
     throw new LedgerError('UNBALANCED_VOUCHER', `a voucher needs at least 2 lines, got ${lines.length}`);
   }
   const debits: Money[] = [];
   const credits: Money[] = [];
   lines.forEach((l, i) => {
-    let amount: Money;
-    try {
-      amount = parsePositiveMoney(l.amount, `lines[${i}].amount`);
-    } catch (err) {
-      throw new LedgerError('VALIDATION_FAILED', (err as Error).message);
-    }
+    const amount = parsePositiveMoney(l.amount, `lines[${i}].amount`, maxIntegerDigits);
     (l.direction === 'DEBIT' ? debits : credits).push(amount);
   });
   const debit = sumMoney(debits);

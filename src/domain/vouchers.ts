@@ -39,6 +39,10 @@ export function isVoucherNumber(s: string): boolean {
   return VOUCHER_NUMBER.test(s);
 }
 
+/** The description of the REVERSAL that voids a voucher: the void's reason, after whose voucher it undoes. */
+export const reversalDescription = (voucherNumber: string, reason: string): string =>
+  `Reversal of ${voucherNumber}: ${reason}`;
+
 export type Voidability = { voidable: true } | { voidable: false; reason: string };
 
 /**

@@ -111,6 +111,50 @@ describe('decodePostingEvent', () => {
     expect(result).toMatchObject({ kind: 'dlq', reason: 'INVALID_EVENT_DATA' });
   });
 
+  it.each([
+    ['a 13-digit total', 'inventory.received', { receiptId: 'rc1', currency: 'USD', total: '1000000000000' }],
+    ['a 20-digit amount', 'sale.payment.captured', { ...payment, amount: '99999999999999999999' }],
+    [
+      'a 13-digit loss',
+      'inventory.adjusted',
+      { adjustmentId: 'a', currency: 'USD', valueDelta: '-1000000000000.5', reason: 'fire' },
+    ],
+  ])(
+    'dead-letters %s with its own reason: no amount beyond 12 integer digits enters',
+    (_label, type, data) => {
+      const result = decodePostingEvent(envelope(type, data));
+      expect(result).toMatchObject({ kind: 'dlq', reason: 'AMOUNT_OUT_OF_RANGE' });
+      expect(result.kind === 'dlq' && result.detail).toMatch(/at most 12 integer digits/);
+    },
+  );
+
+  it('accepts the largest amount, 999999999999.9999', () => {
+    expect(
+      decodePostingEvent(
+        envelope('inventory.received', { receiptId: 'rc1', currency: 'USD', total: '999999999999.9999' }),
+      ).kind,
+    ).toBe('ok');
+  });
+
+  it.each([
+    ['an order number with a NUL', 'sale.order.completed', 'orderNumber', 'SO-1\u0000'],
+    ['an order number with an escape sequence', 'sale.order.completed', 'orderNumber', '\u001b[2JSO-1'],
+    ['a payment method with a line break', 'sale.payment.captured', 'method', 'card\nforged'],
+    ['an adjustment reason with a bidi override', 'inventory.adjusted', 'reason', 'theft \u202eevil'],
+    ['an adjustment reason with a lone surrogate', 'inventory.adjusted', 'reason', 'x\ud800'],
+  ])('dead-letters %s: free text is one printable line', (_label, type, field, value) => {
+    const base: Record<string, Record<string, unknown>> = {
+      'sale.order.completed': { orderId: 'o', orderNumber: 'n', currency: 'USD', total: '5', costTotal: '0' },
+      'sale.payment.captured': payment,
+      'inventory.adjusted': { adjustmentId: 'a', currency: 'USD', valueDelta: '-1', reason: 'count' },
+    };
+    const result = decodePostingEvent(envelope(type, { ...base[type], [field]: value }));
+    expect(result).toMatchObject({ kind: 'dlq', reason: 'INVALID_EVENT_DATA' });
+    expect(result.kind === 'dlq' && result.detail).toContain(
+      `data.${field}: must be one line of printable text`,
+    );
+  });
+
   it('allows a zero cost total and a signed valueDelta', () => {
     expect(
       decodePostingEvent(

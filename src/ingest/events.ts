@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { POSTING_EVENT_TYPES, type PostingEvent, type PostingEventType } from '../domain/events.js';
+import { EVENT_TEXT_LIMITS } from '../domain/limits.js';
 import {
   amount,
   businessId,
@@ -82,7 +83,7 @@ function withFinanceSource<
 const dataSchemas = {
   'sale.order.completed': z.object({
     orderId: businessId,
-    orderNumber: text(128),
+    orderNumber: text(EVENT_TEXT_LIMITS.orderNumber),
     currency,
     total: amount('positive'),
     costTotal: amount('nonNegative'),
@@ -93,7 +94,7 @@ const dataSchemas = {
       orderId: businessId,
       amount: amount('positive'),
       currency,
-      method: text(64),
+      method: text(EVENT_TEXT_LIMITS.paymentMethod),
       ...financeSourceFields,
     })
     .transform(withFinanceSource),
@@ -112,7 +113,7 @@ const dataSchemas = {
     adjustmentId: businessId,
     currency,
     valueDelta: amount('signed'),
-    reason: text(256),
+    reason: text(EVENT_TEXT_LIMITS.adjustmentReason),
   }),
 } satisfies { [T in PostingEventType]: z.ZodType<Extract<PostingEvent, { type: T }>['data']> };
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { isId } from '../lib/ids.js';
+import { isLedgerError } from '../domain/errors.js';
+import { EVENT_TEXT_LIMITS } from '../domain/limits.js';
 import { parseMoney } from '../domain/money.js';
+import { isSingleLineText, SINGLE_LINE_TEXT_RULE } from '../domain/text.js';
 import { type DlqReason } from './results.js';
 
 /**
@@ -10,10 +13,11 @@ import { type DlqReason } from './results.js';
  */
 
 /** Event ids and business ids (orderId, paymentId, …): they end up in workflow IDs and source ids. */
-export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+const ID_MAX = EVENT_TEXT_LIMITS.businessId;
+export const ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${ID_MAX}}$`);
 export const businessId = z
-  .string({ message: 'must be a string of 1-128 characters [A-Za-z0-9._:-]' })
-  .regex(ID_PATTERN, 'must be 1-128 characters of [A-Za-z0-9._:-]');
+  .string({ message: `must be a string of 1-${ID_MAX} characters [A-Za-z0-9._:-]` })
+  .regex(ID_PATTERN, `must be 1-${ID_MAX} characters of [A-Za-z0-9._:-]`);
 
 /** Merchant and finance account ids are decimal strings of a positive 64-bit integer. */
 export const decimalId = z
@@ -29,15 +33,19 @@ export const timestamp = z.iso.datetime({
   message: 'must be an ISO 8601 timestamp with a zone, e.g. 2026-11-25T10:00:00Z',
 });
 
+/** Free text that ends up in a voucher's description or metadata: one printable line (domain/text.ts). */
 export const text = (max: number) =>
-  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-
-const AMOUNT_REASON: DlqReason = 'AMOUNT_NOT_A_DECIMAL_STRING';
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine(isSingleLineText, SINGLE_LINE_TEXT_RULE);
 
 /**
- * An amount: a decimal string with at most 4 fraction digits. A JSON number
- * is rejected with its own reason: it may already have lost precision in the
- * producer's or our JSON parser, and money is never guessed.
+ * An amount: a decimal string with at most 12 integer and 4 fraction digits.
+ * A JSON number is rejected with its own reason: it may already have lost
+ * precision in the producer's or our JSON parser, and money is never guessed.
+ * An amount beyond the bound has its own reason too.
  */
 export const amount = (sign: 'positive' | 'nonNegative' | 'signed') =>
   z.unknown().transform((value, ctx) => {
@@ -45,11 +53,10 @@ export const amount = (sign: 'positive' | 'nonNegative' | 'signed') =>
     try {
       parsed = parseMoney(value, 'amount');
     } catch (err) {
-      const reason = typeof value === 'number' ? AMOUNT_REASON : undefined;
+      if (!isLedgerError(err)) throw err;
+      const reason = REASON_OF_PROBLEM[err.details.problem as string];
       const message =
-        value === undefined
-          ? 'is required (a decimal string)'
-          : (err as Error).message.replace(/^amount /, '');
+        value === undefined ? 'is required (a decimal string)' : err.message.replace(/^amount /, '');
       ctx.addIssue({ code: 'custom', message, ...(reason ? { params: { reason } } : {}) });
       return z.NEVER;
     }
@@ -63,6 +70,11 @@ export const amount = (sign: 'positive' | 'nonNegative' | 'signed') =>
     }
     return value as string;
   });
+
+const REASON_OF_PROBLEM: Record<string, DlqReason | undefined> = {
+  type: 'AMOUNT_NOT_A_DECIMAL_STRING',
+  range: 'AMOUNT_OUT_OF_RANGE',
+};
 
 /** `data.total: must be …; data.currency: …` — what an operator reads in the dead letter. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string {

@@ -92,8 +92,20 @@ describe('decodeMerchantChange', () => {
     ['an id beyond 2^53 as a number', { after: { ...after, id: 2 ** 60 } }],
     ['a zero id', { after: { ...after, id: 0 } }],
     ['a fractional LSN', { source: { lsn: 1.5 } }],
+    ['a name with a NUL (PostgreSQL cannot store it)', { after: { ...after, name: 'Acme\u0000' } }],
+    ['a name with a lone surrogate', { after: { ...after, name: 'Acme \udc00' } }],
   ])('dead-letters %s', (_label, over) => {
     expect(decodeMerchantChange(change(over))).toMatchObject({ kind: 'dlq', reason: 'INVALID_CDC_RECORD' });
+  });
+});
+
+describe('decodeMerchantChange mirrors the merchant name as the commerce system has it', () => {
+  it('keeps other characters, control characters included: the CLI escapes them when it prints', () => {
+    const name = 'Acme\tCo. ✓ 日本';
+    expect(decodeMerchantChange(change({ after: { ...after, name } }))).toMatchObject({
+      kind: 'ok',
+      value: { change: { merchant: { name } } },
+    });
   });
 });
 

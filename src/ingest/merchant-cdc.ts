@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type MerchantChange } from '../domain/events.js';
+import { isStorableText } from '../domain/text.js';
 import { currency, describeIssues } from './fields.js';
 import { isPlainObject } from './json.js';
 import { dlq, ok, skip, type StepResult } from './results.js';
@@ -27,8 +28,14 @@ const status = z
   .transform((s) => s.toUpperCase())
   .pipe(z.enum(['ACTIVE', 'INACTIVE'], { message: 'must be ACTIVE or INACTIVE' }));
 
+/**
+ * The merchant's name is the commerce system's, mirrored as it is: only what
+ * PostgreSQL cannot store is refused (the CLI escapes the rest when it prints).
+ */
+const name = z.string().max(512).refine(isStorableText, 'must not contain NUL characters or lone surrogates');
+
 /** A full row (c/r/u `after`). */
-const fullRow = z.object({ id: merchantId, name: z.string().max(512), currency, status });
+const fullRow = z.object({ id: merchantId, name, currency, status });
 
 /**
  * A deleted row (`before` of op d). With the table's default replica identity
@@ -37,7 +44,7 @@ const fullRow = z.object({ id: merchantId, name: z.string().max(512), currency, 
  */
 const deletedRow = z.object({
   id: merchantId,
-  name: z.string().max(512).nullish(),
+  name: name.nullish(),
   currency: z.string().nullish(),
   status: z.string().nullish(),
 });

@@ -34,7 +34,8 @@ export function sealCredential(plaintext: string, key: CredentialKey, aad: strin
       '.',
     ),
     keyId: key.id,
-    last4: plaintext.slice(-4),
+    // Characters, not UTF-16 units: a split surrogate pair would not survive the column.
+    last4: [...plaintext].slice(-4).join(''),
   };
 }
 

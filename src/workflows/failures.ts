@@ -1,5 +1,4 @@
 import { LedgerError } from '../domain/errors.js';
-import { InvalidAmountError } from '../domain/money.js';
 import { ActivityFailure, ApplicationFailure, log, TimeoutFailure } from '@temporalio/workflow';
 import { financeMetrics } from './sinks.js';
 
@@ -53,11 +52,13 @@ export function planOrFail<T>(plan: () => T): T {
   try {
     return plan();
   } catch (err) {
-    if (err instanceof LedgerError || err instanceof InvalidAmountError) {
-      const type = err instanceof LedgerError ? err.code : 'VALIDATION_FAILED';
-      log.error(`cannot plan the voucher: ${err.message}`, { event: 'finance.posting.failed', code: type });
-      financeMetrics.postingFailed(type);
-      throw ApplicationFailure.create({ message: err.message, type, nonRetryable: true });
+    if (err instanceof LedgerError) {
+      log.error(`cannot plan the voucher: ${err.message}`, {
+        event: 'finance.posting.failed',
+        code: err.code,
+      });
+      financeMetrics.postingFailed(err.code);
+      throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true });
     }
     throw err;
   }

@@ -126,7 +126,7 @@ describe('vouchers: errors', () => {
     );
   });
 
-  it("reports the ledger's refusal of an account of another merchant (422) from the workflow", async () => {
+  it("reports the ledger's refusal of an account of another merchant (422) from the workflow, as not found", async () => {
     const res = await api.call(
       accountant,
       'POST',
@@ -134,7 +134,7 @@ describe('vouchers: errors', () => {
       correction({ lines: lines(m.accounts.CASH!, other.accounts.OWNER_EQUITY!) }),
       { 'idempotency-key': key() },
     );
-    await expectError(res, 422, 'ACCOUNT_OF_OTHER_MERCHANT');
+    await expectError(res, 422, 'ACCOUNT_NOT_FOUND');
     await expectError(
       await api.call(
         accountant,

@@ -103,10 +103,7 @@ describe('postVoucher', () => {
       ],
       [{ lines: twoLines({ code: 'CASH' }, { code: 'BANK' }, '0') }, 'VALIDATION_FAILED'],
       [{ currency: 'EUR' }, 'CURRENCY_MISMATCH'],
-      [
-        { lines: twoLines({ id: other.accounts.CASH! }, { code: 'BANK' }, '1.00') },
-        'ACCOUNT_OF_OTHER_MERCHANT',
-      ],
+      [{ lines: twoLines({ id: other.accounts.CASH! }, { code: 'BANK' }, '1.00') }, 'ACCOUNT_NOT_FOUND'],
       [{ lines: twoLines({ id: '999999999999' }, { code: 'BANK' }, '1.00') }, 'ACCOUNT_NOT_FOUND'],
       [{ merchantId: '8' + m.merchantId.slice(1) }, 'MERCHANT_NOT_FOUND'],
     ];

@@ -93,7 +93,7 @@ describe('the runbook finds what it promises', () => {
       createTestMerchant(prisma, logs.logger),
     ]);
     const before = await metricValue(metrics.postingFailures, {
-      code: 'ACCOUNT_OF_OTHER_MERCHANT',
+      code: 'ACCOUNT_NOT_FOUND',
       workflow: 'postEventWorkflow',
     });
     const e = event(merchantId, 'sale.payment.captured', {
@@ -104,12 +104,12 @@ describe('the runbook finds what it promises', () => {
       method: 'card',
       financeSourceId: other.accounts.CASH!,
     });
-    expect(await runWorkflow(e)).toMatchObject({ cause: { type: 'ACCOUNT_OF_OTHER_MERCHANT' } });
+    expect(await runWorkflow(e)).toMatchObject({ cause: { type: 'ACCOUNT_NOT_FOUND' } });
 
     const hits = runQuery(runbookQueries().get('posting-failed')!).filter((l) => l.eventId === e.id);
     expect(hits).toEqual([
       expect.objectContaining({
-        code: 'ACCOUNT_OF_OTHER_MERCHANT',
+        code: 'ACCOUNT_NOT_FOUND',
         merchantId,
         workflowId: `finance-event-${e.id}`,
         msg: expect.stringContaining('Nothing was posted'),
@@ -117,7 +117,7 @@ describe('the runbook finds what it promises', () => {
     ]);
     expect(
       await metricValue(metrics.postingFailures, {
-        code: 'ACCOUNT_OF_OTHER_MERCHANT',
+        code: 'ACCOUNT_NOT_FOUND',
         workflow: 'postEventWorkflow',
       }),
     ).toBe(before + 1);

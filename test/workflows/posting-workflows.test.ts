@@ -235,7 +235,7 @@ describe.concurrent('postEventWorkflow posts each event type as docs/reference/e
 });
 
 describe.concurrent('postEventWorkflow failures', () => {
-  it('an account of another merchant fails the workflow at once (no retry), readably, posting nothing', async () => {
+  it('an account of another merchant fails the workflow at once (no retry), as a missing one, posting nothing', async () => {
     const [{ merchantId }, other] = await Promise.all([
       createTestMerchant(prisma, logs.logger),
       createTestMerchant(prisma, logs.logger),
@@ -264,15 +264,15 @@ describe.concurrent('postEventWorkflow failures', () => {
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect(cause).toMatchObject({ type: 'ACCOUNT_OF_OTHER_MERCHANT', nonRetryable: true });
+    expect(cause).toMatchObject({ type: 'ACCOUNT_NOT_FOUND', nonRetryable: true });
     expect(cause!.message).toBe(
-      `posting RECEIPT for sale.payment.captured ${e.id} failed (ACCOUNT_OF_OTHER_MERCHANT): finance account ${foreign} does not belong to merchant ${merchantId}. Nothing was posted.`,
+      `posting RECEIPT for sale.payment.captured ${e.id} failed (ACCOUNT_NOT_FOUND): finance account ${foreign} does not exist for merchant ${merchantId}. Nothing was posted.`,
     );
     expect(attempts).toBe(1);
     expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
     expect(logsOf(e.id).find((l) => l.event === 'finance.posting.failed')).toMatchObject({
       level: 'error',
-      code: 'ACCOUNT_OF_OTHER_MERCHANT',
+      code: 'ACCOUNT_NOT_FOUND',
     });
   });
 

@@ -154,30 +154,56 @@ export interface LedgerLineRow {
   postedAt: string;
 }
 
+/**
+ * A line's posting sequence and its date rise together (a late event aside),
+ * which the planner does not know: asked for a date range newest first, it
+ * walks back along the sequence and, for an old month, through every newer
+ * line. `readsRangeFirst` picks instead, from counts of index entries capped
+ * at this many, the cheaper of two plans: walk back from the newest line
+ * (cheap when few lines are newer than the range), or read the range through
+ * the (account_id, posted_at) index and sort it (cheap when the range is small).
+ */
+const PROBE_CAP = 5_000;
+
 /** The account's lines, newest first (by posting sequence), optionally within [from, to). */
 export async function accountLines(
   db: Sql,
   accountId: string,
   f: { from?: Date; to?: Date; beforeSeq?: string | null },
   limit: number,
+  probeCap: number = PROBE_CAP,
 ): Promise<LedgerLineRow[]> {
-  const rows = await db.query<
-    Omit<LedgerLineRow, 'postingSequence' | 'postedAt'> & { postingSequence: string; postedAt: Date }
-  >(Prisma.sql`
-    SELECT t.id::text AS id, t.finance_voucher_id::text AS "voucherId", v.voucher_number AS "voucherNumber",
-           v.type::text AS "voucherType", t.line_number AS "lineNumber", t.direction::text AS direction,
-           t.amount::text AS amount, t.balance_after::text AS "balanceAfter", t.posting_sequence AS "postingSequence",
-           t.memo, t.posted_at AS "postedAt"
-      FROM finance."FinanceTransaction" t
-      JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
-     WHERE ${and([
-       Prisma.sql`t.account_id = ${accountId}::bigint`,
-       Prisma.sql`t.deleted_at IS NULL`,
-       f.from && Prisma.sql`t.posted_at >= ${f.from}`,
-       f.to && Prisma.sql`t.posted_at < ${f.to}`,
-       f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null,
-     ])}
-     ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`);
+  const account = Prisma.sql`t.account_id = ${accountId}::bigint AND t.deleted_at IS NULL`;
+  const before = f.beforeSeq ? Prisma.sql`t.posting_sequence < ${f.beforeSeq}::bigint` : null;
+  const where = and([
+    account,
+    f.from && Prisma.sql`t.posted_at >= ${f.from}`,
+    f.to && Prisma.sql`t.posted_at < ${f.to}`,
+    before,
+  ]);
+  const newer = f.to ? and([account, Prisma.sql`t.posted_at >= ${f.to}`, before]) : null;
+  const rangeFirst =
+    (f.from !== undefined || f.to !== undefined) &&
+    (await readsRangeFirst(db, where, newer, limit, probeCap));
+  const columns = Prisma.sql`t.id::text AS id, t.finance_voucher_id::text AS "voucherId",
+    v.voucher_number AS "voucherNumber", v.type::text AS "voucherType", t.line_number AS "lineNumber",
+    t.direction::text AS direction, t.amount::text AS amount, t.balance_after::text AS "balanceAfter",
+    t.posting_sequence AS "postingSequence", t.memo, t.posted_at AS "postedAt"`;
+  type Row = Omit<LedgerLineRow, 'postingSequence' | 'postedAt'> & {
+    postingSequence: string;
+    postedAt: Date;
+  };
+  const rows = rangeFirst
+    ? // MATERIALIZED: read the range first (inlined, it would become the walk again), keep the page, then join.
+      await db.query<Row>(Prisma.sql`
+        WITH in_range AS MATERIALIZED (SELECT * FROM finance."FinanceTransaction" t WHERE ${where})
+        SELECT ${columns}
+          FROM (SELECT * FROM in_range ORDER BY posting_sequence DESC LIMIT ${limit + 1}) t
+          JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
+         ORDER BY t.posting_sequence DESC`)
+    : await db.query<Row>(Prisma.sql`
+        SELECT ${columns} FROM finance."FinanceTransaction" t JOIN finance."FinanceVoucher" v ON v.id = t.finance_voucher_id
+         WHERE ${where} ORDER BY t.posting_sequence DESC LIMIT ${limit + 1}`);
   return rows.map((r) => ({
     ...r,
     amount: formatMoney(r.amount),
@@ -185,6 +211,30 @@ export async function accountLines(
     postingSequence: Number(r.postingSequence),
     postedAt: r.postedAt.toISOString(),
   }));
+}
+
+/**
+ * Read the range first when it holds no more than a page (a walk might find
+ * nothing for long), or when many lines are newer than it and it is small;
+ * walk back when few lines are newer (the range starts right behind them).
+ */
+async function readsRangeFirst(
+  db: Sql,
+  range: Prisma.Sql,
+  newer: Prisma.Sql | null,
+  limit: number,
+  cap: number,
+): Promise<boolean> {
+  if ((await countUpTo(db, range, limit + 1)) <= limit) return true;
+  if (!newer || (await countUpTo(db, newer, cap)) < cap) return false;
+  return (await countUpTo(db, range, cap)) < cap;
+}
+
+/** How many lines match, counting no further than `cap` (at most `cap` index entries). */
+async function countUpTo(db: Sql, where: Prisma.Sql, cap: number): Promise<number> {
+  const rows = await db.query<{ n: string }>(Prisma.sql`
+    SELECT count(*) AS n FROM (SELECT 1 FROM finance."FinanceTransaction" t WHERE ${where} LIMIT ${cap}) capped`);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { grant, InvalidGrantError, listGrants, revoke } from '../../auth/grants.js';
-import { ApiError, notFound } from '../errors.js';
+import { grant, listGrants, revoke } from '../../auth/grants.js';
+import { notFound } from '../errors.js';
 import { principalOf, requireAction } from '../plugins/auth.js';
 import { ERRORS } from '../schemas/common.js';
 import { GrantBody, GrantList, GrantListQuery, GrantResult } from '../schemas/grants.js';
@@ -15,8 +15,6 @@ const security = [{ bearerAuth: [] }];
  */
 export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = () => ({ prisma: app.prisma, redis: app.redis, keyPrefix: app.redisKeyPrefix });
-  const asValidation = (err: unknown) =>
-    err instanceof InvalidGrantError ? new ApiError('VALIDATION_FAILED', err.message) : err;
 
   app.get(
     '/admin/grants',
@@ -60,9 +58,7 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { created } = await grant(deps(), request.body).catch((err: unknown) =>
-        Promise.reject(asValidation(err)),
-      );
+      const { created } = await grant(deps(), request.body);
       request.log.info(
         { event: 'finance.authz.granted', by: principalOf(request).sub, ...request.body, created },
         'grant added',
@@ -84,9 +80,7 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { revoked } = await revoke(deps(), request.body).catch((err: unknown) =>
-        Promise.reject(asValidation(err)),
-      );
+      const { revoked } = await revoke(deps(), request.body);
       if (!revoked) throw notFound('grant');
       request.log.info(
         { event: 'finance.authz.revoked', by: principalOf(request).sub, ...request.body },

@@ -2,7 +2,8 @@ import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type FastifyRequest } from 'fastify';
 import type { Prisma } from '../../db/client.js';
 import { type CredentialKey, maskCredential, sealCredential } from '../../lib/credentials.js';
-import { notFound } from '../errors.js';
+import { isStorableJson } from '../../domain/text.js';
+import { ApiError, notFound } from '../errors.js';
 import { cursorId, decodeCursor, encodeCursor, idOrNotFound, page } from '../pagination.js';
 import { readScope, requireAction } from '../plugins/auth.js';
 import { merchantExists } from '../queries/vouchers.js';
@@ -37,6 +38,12 @@ const view = (r: Row) => ({
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
+
+/** Settings are free-form JSON, but jsonb cannot hold a NUL or a lone surrogate anywhere in it. */
+function assertStorableSettings(settings: unknown): void {
+  if (!isStorableJson(settings))
+    throw new ApiError('VALIDATION_FAILED', 'settings must not contain NUL characters or lone surrogates');
+}
 
 /** Binds a ciphertext to its row: copied to another row, it no longer decrypts. */
 const aadOf = (id: string, merchantId: string) => `finance.PaymentIntegration:${id}:${merchantId}`;
@@ -126,6 +133,7 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
     async (request, reply) => {
       const { merchantId, provider, name, credential, settings } = request.body;
       await requireAction(request, merchantId, 'integration', 'write', 'merchant');
+      assertStorableSettings(settings);
       if (!(await merchantExists(app.sql, merchantId))) throw notFound('merchant');
       const id = app.ids.nextString();
       const sealed = sealCredential(credential, opts.credentialKey, aadOf(id, merchantId));
@@ -166,6 +174,7 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
       const merchantId = current.merchantId.toString();
       await requireAction(request, merchantId, 'integration', 'write', 'payment integration');
       const { name, credential, settings } = request.body;
+      assertStorableSettings(settings);
       const sealed =
         credential !== undefined
           ? sealCredential(credential, opts.credentialKey, aadOf(current.id.toString(), merchantId))

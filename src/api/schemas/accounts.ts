@@ -1,16 +1,17 @@
 import { Type, type Static } from 'typebox';
 import { ACCOUNT_TYPES, DIRECTIONS } from '../../domain/accounts.js';
-import { Amount, Count, Id, Nullable, Page, PageQuery, SignedAmount, Timestamp } from './common.js';
+import { TEXT_LIMITS } from '../../domain/limits.js';
+import { Amount, Count, Id, Nullable, Page, PageQuery, SignedAmount, Text, Timestamp } from './common.js';
 
 export const AccountType = Type.Enum(ACCOUNT_TYPES);
 export const Direction = Type.Enum(DIRECTIONS);
 export const AccountStatus = Type.Enum(['ACTIVE', 'ARCHIVED']);
 export const AccountCode = Type.String({
-  pattern: '^[A-Z][A-Z0-9_]{0,63}$',
+  pattern: `^[A-Z][A-Z0-9_]{0,${TEXT_LIMITS.accountCode - 1}}$`,
   description: 'upper-case code, unique per merchant',
   examples: ['PETTY_CASH'],
 });
-export const AccountName = Type.String({ minLength: 1, maxLength: 200 });
+export const AccountName = Text(TEXT_LIMITS.accountName);
 
 export const Account = Type.Object({
   id: Id,
@@ -31,7 +32,7 @@ export type AccountT = Static<typeof Account>;
 const AccountFilters = {
   merchantId: Type.Optional(Id),
   type: Type.Optional(AccountType),
-  code: Type.Optional(Type.String({ maxLength: 64 })),
+  code: Type.Optional(Text(TEXT_LIMITS.accountCode)),
   status: Type.Optional(AccountStatus),
 };
 export const AccountListQuery = Type.Object(

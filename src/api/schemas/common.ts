@@ -1,4 +1,11 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import {
+  AMOUNT_MAX_LENGTH,
+  AMOUNT_PATTERN,
+  MAX_FRACTION_DIGITS,
+  MAX_INTEGER_DIGITS,
+} from '../../domain/money.js';
+import { SINGLE_LINE_TEXT_PATTERN } from '../../domain/text.js';
 
 /**
  * Shared schema constants. Every route declares its params,
@@ -13,13 +20,26 @@ export const Id = Type.String({
   examples: ['112233445566778899'],
 });
 
-/** Amounts are decimal strings with at most 4 fraction digits; a JSON number is rejected (docs/reference/data-model.md, money). */
+/** Amounts are decimal strings within the money bound (docs/reference/data-model.md); a JSON number is rejected. */
 export const Amount = Type.String({
-  pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,4})?$',
-  maxLength: 25,
-  description: 'positive decimal string, at most 4 fraction digits',
+  pattern: AMOUNT_PATTERN,
+  maxLength: AMOUNT_MAX_LENGTH,
+  description: `positive decimal string, at most ${MAX_INTEGER_DIGITS} integer and ${MAX_FRACTION_DIGITS} fraction digits`,
   examples: ['125000.50'],
 });
+
+/**
+ * Free text people type and others read (names, memos, descriptions,
+ * reasons): at most `maxLength` characters — the column that stores it — on
+ * one line, without control characters (domain/text.ts says which).
+ */
+export const Text = (maxLength: number, opts: { minLength?: number; description?: string } = {}) =>
+  Type.String({
+    minLength: opts.minLength ?? 1,
+    maxLength,
+    pattern: SINGLE_LINE_TEXT_PATTERN,
+    description: `${opts.description ? `${opts.description}; ` : ''}one line, no control characters, at most ${maxLength} characters`,
+  });
 /** Signed amount (balances). */
 export const SignedAmount = Type.String({
   description: 'decimal string, may be negative',

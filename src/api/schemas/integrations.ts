@@ -1,18 +1,21 @@
 import { Type } from 'typebox';
-import { Id, JsonObject, Page, PageQuery, Timestamp } from './common.js';
+import { TEXT_LIMITS } from '../../domain/limits.js';
+import { SINGLE_LINE_TEXT_PATTERN } from '../../domain/text.js';
+import { Id, JsonObject, Page, PageQuery, Text, Timestamp } from './common.js';
 
 const Provider = Type.String({
-  pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$',
+  pattern: `^[a-z0-9][a-z0-9_.-]{0,${TEXT_LIMITS.integrationProvider - 1}}$`,
   description: 'payment provider key',
   examples: ['stripe'],
 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = Text(TEXT_LIMITS.integrationName);
 /** Write-only: stored encrypted, never returned, never given an example. */
 const CredentialIn = Type.String({
   minLength: 8,
   maxLength: 4096,
+  pattern: SINGLE_LINE_TEXT_PATTERN,
   writeOnly: true,
-  description: 'secret API credential; write-only',
+  description: 'secret API credential; write-only; one line, no control characters',
 });
 const Settings = Type.Object(
   {},

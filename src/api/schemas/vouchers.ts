@@ -1,7 +1,19 @@
 import { Type } from 'typebox';
 import { VOUCHER_TYPES } from '../../domain/vouchers.js';
 import { Direction } from './accounts.js';
-import { Amount, Id, JsonObject, Nullable, Page, PageQuery, SignedAmount, Timestamp } from './common.js';
+import { TEXT_LIMITS } from '../../domain/limits.js';
+import { AMOUNT_MAX_LENGTH, AMOUNT_PATTERN } from '../../domain/money.js';
+import {
+  Amount,
+  Id,
+  JsonObject,
+  Nullable,
+  Page,
+  PageQuery,
+  SignedAmount,
+  Text,
+  Timestamp,
+} from './common.js';
 
 export const VoucherType = Type.Enum(VOUCHER_TYPES);
 export const VoucherStatus = Type.Enum(['POSTED', 'VOIDED']);
@@ -45,9 +57,9 @@ export const VoucherListQuery = Type.Object(
     status: Type.Optional(VoucherStatus),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
-    sourceType: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    sourceId: Type.Optional(Type.String({ minLength: 1, maxLength: 160 })),
-    voucherNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    sourceType: Type.Optional(Text(TEXT_LIMITS.sourceType)),
+    sourceId: Type.Optional(Text(TEXT_LIMITS.sourceId)),
+    voucherNumber: Type.Optional(Text(TEXT_LIMITS.voucherNumber)),
     ...PageQuery,
   },
   { additionalProperties: false },
@@ -56,7 +68,7 @@ export const VoucherPage = Page(Voucher);
 
 export const IdempotencyKeyHeader = Type.Object({
   'idempotency-key': Type.String({
-    pattern: '^[A-Za-z0-9._:-]{1,128}$',
+    pattern: `^[A-Za-z0-9._:-]{1,${TEXT_LIMITS.idempotencyKey}}$`,
     description: 'required; the same key with the same body returns the same voucher, with another body 409',
   }),
 });
@@ -66,7 +78,7 @@ export const ManualLine = Type.Object(
     accountId: Id,
     direction: Direction,
     amount: Amount,
-    memo: Type.Optional(Type.String({ maxLength: 500 })),
+    memo: Type.Optional(Text(TEXT_LIMITS.memo, { minLength: 0 })),
   },
   { additionalProperties: false },
 );
@@ -76,16 +88,16 @@ export const ManualVoucherBody = Type.Object(
     merchantId: Id,
     type: Type.Enum(['ADJUSTMENT', 'TRANSFER', 'EXPENSE']),
     reason: Type.Optional(Type.Enum(['correction', 'cash_count'], { description: 'ADJUSTMENT only' })),
-    description: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+    description: Type.Optional(Text(TEXT_LIMITS.voucherDescription)),
     lines: Type.Optional(
       Type.Array(ManualLine, { minItems: 2, maxItems: 100, description: 'correction, TRANSFER, EXPENSE' }),
     ),
     accountId: Type.Optional(Id),
     countedBalance: Type.Optional(
       Type.String({
-        pattern: '^(0|[1-9][0-9]{0,19})(\\.[0-9]{1,4})?$',
-        maxLength: 25,
-        description: 'cash_count only',
+        pattern: AMOUNT_PATTERN,
+        maxLength: AMOUNT_MAX_LENGTH,
+        description: 'cash_count only: the balance counted, a decimal string (may be zero)',
       }),
     ),
   },
@@ -108,6 +120,10 @@ export const Pending = Type.Object(
 );
 
 export const VoidBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+  {
+    reason: Text(TEXT_LIMITS.voidReason, {
+      description: 'why; stored in the REVERSAL voucher’s description after "Reversal of <number>: "',
+    }),
+  },
   { additionalProperties: false },
 );
