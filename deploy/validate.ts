@@ -8,7 +8,11 @@
  *      HPA targets, the IngressRoute's Service, kustomization.yaml's files);
  *   4. the deployment contract holds (one image, one Deployment per role,
  *      probes, scrape annotations, resources, an unprivileged pod);
- *   5. each container's environment passes the service's own config parser.
+ *   5. each container's environment passes the service's own config parser;
+ *   6. the network policies (standard and Cilium) allow each dependency that
+ *      configuration names, and nothing else;
+ *   7. the names an operator of the original service uses: Deployment
+ *      `finance`, NodePort 31040, Traefik router `finance` (checks/operations.ts).
  *
  *   npm run deploy:check            (this, then promtool on deploy/prometheus)
  *   npx tsx deploy/validate.ts [dir]
@@ -17,6 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkEnvironment } from './checks/environment.js';
 import { loadManifests, type ManifestObject } from './checks/load.js';
+import { checkNetwork } from './checks/network.js';
+import { checkOperations } from './checks/operations.js';
 import { checkPolicy } from './checks/policy.js';
 import { checkReferences } from './checks/references.js';
 import { checkSchemas } from './checks/schema.js';
@@ -41,6 +47,8 @@ export async function validateManifests(dir: string = MANIFEST_DIR): Promise<Val
     ...checkReferences(loaded, workloads, dir),
     ...checkPolicy(workloads),
     ...checkEnvironment(loaded.objects, workloads),
+    ...checkNetwork(loaded.objects, workloads),
+    ...checkOperations(loaded.objects, workloads),
   ];
   if (loaded.objects.length === 0) errors.push(`${dir}: no manifests found`);
   return { dir, files: loaded.files, objects: loaded.objects, errors };

@@ -34,13 +34,17 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const kinds = report.objects.map((o) => `${o.kind}/${o.name}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
-        'Deployment/seller-finance-api',
-        'Deployment/seller-finance-worker',
-        'Deployment/seller-finance-ingest',
-        'Job/seller-finance-migrate',
-        'Service/seller-finance-api',
-        'HorizontalPodAutoscaler/seller-finance-api',
-        'IngressRoute/seller-finance-api',
+        'Deployment/finance',
+        'Deployment/finance-worker',
+        'Deployment/finance-ingest',
+        'Job/finance-migrate',
+        'Service/finance',
+        'HorizontalPodAutoscaler/finance',
+        'IngressRoute/finance',
+        'NetworkPolicy/finance',
+        'NetworkPolicy/finance-gateway',
+        'CiliumNetworkPolicy/finance',
+        'CiliumNetworkPolicy/finance-gateway',
         'ConfigMap/seller-finance-config',
         'Secret/seller-finance-secrets',
         'Namespace/seller-finance',
@@ -72,8 +76,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     edit('configmap.yaml', "APP_ENV_DB_POOL_SIZE: '10'", "APP_ENV_DB_POOL_SIZE: 'ten'"); // the service would refuse it
 
     const { errors } = await validateManifests(dir);
-    const api = 'api.yaml:2 Deployment/seller-finance-api: spec.template.spec.containers[0]';
-    const worker = 'worker.yaml:3 Deployment/seller-finance-worker: spec.template.spec.containers[0]';
+    const api = 'api.yaml:4 Deployment/finance: spec.template.spec.containers[0]';
+    const worker = 'worker.yaml:3 Deployment/finance-worker: spec.template.spec.containers[0]';
     expect(errors).toEqual(
       expect.arrayContaining([
         `${api}.ports[0].containerPort: must be integer`,
@@ -94,25 +98,114 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       api,
       readFileSync(api, 'utf8')
         .replace('targetPort: http', 'targetPort: metrics')
-        .replace(
-          '    name: seller-finance-api\n  minReplicas',
-          '    name: seller-finance-apii\n  minReplicas',
-        ),
+        .replace('    name: finance\n  minReplicas', '    name: financee\n  minReplicas'),
     );
     const route = path.join(dir, 'ingressroute.yaml');
-    writeFileSync(route, readFileSync(route, 'utf8').replace('port: http', 'port: 8080'));
+    writeFileSync(route, readFileSync(route, 'utf8').replace('port: 3000', 'port: 8080'));
 
     const { errors } = await validateManifests(dir);
     expect(errors).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /Service\/seller-finance-api: spec\.ports\[0\]\.targetPort: .* no container port "metrics"/,
+          /Service\/finance: spec\.ports\[0\]\.targetPort: .* no container port "metrics"/,
         ),
         expect.stringMatching(
-          /HorizontalPodAutoscaler\/seller-finance-api: spec\.scaleTargetRef: Deployment "seller-finance-apii" does not exist/,
+          /HorizontalPodAutoscaler\/finance: spec\.scaleTargetRef: Deployment "financee" does not exist/,
         ),
         expect.stringMatching(
-          /IngressRoute\/seller-finance-api: spec\.routes\[0\]\.services\[0\]\.port: .* no port 8080/,
+          /IngressRoute\/finance: spec\.routes\[0\]\.services\[0\]\.port: .* no port 8080/,
+        ),
+      ]),
+    );
+  });
+
+  /** A copy of deploy/k8s with `edits` applied (each `from` must be found). */
+  function brokenCopy(name: string, edits: Array<[file: string, from: string, to: string]>): string {
+    const dir = path.join(scratch, name);
+    cpSync(MANIFEST_DIR, dir, { recursive: true });
+    for (const [file, from, to] of edits) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      expect(text, `${file} contains ${from}`).toContain(from);
+      writeFileSync(path.join(dir, file), text.replace(from, to));
+    }
+    return dir;
+  }
+
+  it('reject network policies that miss a dependency, allow more than the dependencies, or are open', async () => {
+    const kafkaRule = (indent: string, label: string) =>
+      `${indent}- toEndpoints:\n${indent}    - matchLabels:\n${indent}        ${label}: kafka\n`;
+    const dir = brokenCopy('network', [
+      // Cilium: ingest can no longer reach Kafka
+      [
+        'ciliumnetworkpolicy.yaml',
+        `${kafkaRule('    ', 'k8s:io.kubernetes.pod.namespace')}      toPorts:\n        - ports:\n            - port: '9092'\n              protocol: TCP\n`,
+        '',
+      ],
+      // standard: Redis on a port nothing uses
+      ['networkpolicy.yaml', '        - port: 6379', '        - port: 6380'],
+      // standard: the gateway rule opened to every source
+      [
+        'networkpolicy.yaml',
+        '  ingress:\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: traefik',
+        '  ingress:\n    - from: []\n    - from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: traefik',
+      ],
+      // Cilium: the world may connect
+      [
+        'ciliumnetworkpolicy.yaml',
+        '  ingress:\n    - fromEndpoints:',
+        "  ingress:\n    - fromEntities: [world]\n      toPorts:\n        - ports:\n            - port: '3000'\n    - fromEndpoints:",
+      ],
+    ]);
+    const { errors } = await validateManifests(dir);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        'ingest.yaml:3 Deployment/finance-ingest: needs Kafka (APP_ENV_KAFKA_BROKERS) (port 9092, namespace kafka), which no CiliumNetworkPolicy selecting it allows',
+        expect.stringMatching(
+          /^api\.yaml:4 Deployment\/finance: needs Redis \(APP_ENV_REDIS_URL\) \(port 6379\), which no NetworkPolicy selecting it allows$/,
+        ),
+        expect.stringMatching(
+          /^networkpolicy\.yaml:\d+ NetworkPolicy\/finance: spec\.egress\[\d\]: allows egress \(namespace redis on 6380\) that no pod it selects needs$/,
+        ),
+        expect.stringMatching(
+          /NetworkPolicy\/finance-gateway: spec\.ingress\[0\]: no from: allows every source$/,
+        ),
+        expect.stringMatching(
+          /CiliumNetworkPolicy\/finance: spec\.ingress\[0\]: fromEntities: "world" is not a dependency$/,
+        ),
+      ]),
+    );
+  });
+
+  it('follow a dependency the configuration moves: Kafka on another port is refused until the policies follow', async () => {
+    const dir = brokenCopy('moved', [
+      [
+        'configmap.yaml',
+        'kafka-bootstrap.kafka.svc.cluster.local:9092',
+        'kafka-bootstrap.kafka.svc.cluster.local:9093',
+      ],
+    ]);
+    const { errors } = await validateManifests(dir);
+    for (const kind of ['NetworkPolicy', 'CiliumNetworkPolicy'])
+      expect(errors).toContain(
+        `ingest.yaml:3 Deployment/finance-ingest: needs Kafka (APP_ENV_KAFKA_BROKERS) (port 9093, namespace kafka), which no ${kind} selecting it allows`,
+      );
+  });
+
+  it('keep the names of the original runbook and readiness out of the public route', async () => {
+    const dir = brokenCopy('operations', [
+      ['worker.yaml', '  name: finance-worker\n', '  name: seller-finance-worker\n'],
+      ['api.yaml', 'nodePort: 31040', 'nodePort: 31041'],
+      ['ingressroute.yaml', ' && !PathPrefix(`/v1/api/finance/readyz`)', ''],
+    ]);
+    const { errors } = await validateManifests(dir);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /Deployment\/seller-finance-worker: metadata\.name: the RUN_MODE=worker Deployment is "finance-worker"/,
+        ),
+        expect.stringMatching(/Service\/finance: spec\.ports: the external port 31040 must be a NodePort$/),
+        expect.stringMatching(
+          /IngressRoute\/finance: spec\.routes\[0\]\.match: must leave readiness out of the public route/,
         ),
       ]),
     );
