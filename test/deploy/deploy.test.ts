@@ -16,6 +16,14 @@ import { MANIFEST_DIR, validateManifests } from '../../deploy/validate.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ALERTS = path.join(ROOT, 'deploy/prometheus/alerts.yml');
 const ALERT_TESTS = path.join(ROOT, 'deploy/prometheus/alerts.test.yml');
+/** Whom the original service's runbook escalates each alert to. */
+const ESCALATION: Record<string, string> = {
+  FinanceHighErrorRate: 'on-call-backend',
+  FinanceConsumerLag: 'on-call-sre',
+  FinancePostingFailure: 'on-call-backend',
+  FinanceMissingControlAccount: 'on-call-backend',
+  FinanceAccountNegative: 'finance-ops',
+};
 const ALERT_NAMES = [
   'FinanceHighErrorRate',
   'FinanceConsumerLag',
@@ -255,11 +263,13 @@ describe('Prometheus alerts (deploy/prometheus)', () => {
     }
   ).groups.flatMap((g) => g.rules);
 
-  it('define the five alerts, each with a severity, a summary, a description and its runbook section', () => {
+  it('define the five alerts, each with a severity, its escalation, a summary, a description and its runbook section', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([...ALERT_NAMES].sort());
     const runbook = readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
     for (const rule of rules) {
       expect(['page', 'ticket'], rule.alert).toContain(rule.labels?.severity);
+      expect(rule.labels?.team, rule.alert).toBe('finance');
+      expect(rule.labels?.escalation, rule.alert).toBe(ESCALATION[rule.alert]);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
       expect(rule.annotations?.description, rule.alert).toBeTruthy();
       expect(rule.annotations?.runbook_url, rule.alert).toBe(`docs/runbook.md#${rule.alert.toLowerCase()}`);
