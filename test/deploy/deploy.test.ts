@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { DASHBOARD_DIR, validateDashboards } from '../../deploy/checks/dashboard.js';
 import { MANIFEST_DIR, validateManifests } from '../../deploy/validate.js';
 
 /**
@@ -60,13 +61,14 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     );
   });
 
-  it('as a command, prints a one-line summary and exits 0', () => {
+  it('as a command, prints a summary line for the manifests and one for the dashboards, and exits 0', () => {
     const run = spawnSync('npx', ['tsx', 'deploy/validate.ts'], { cwd: ROOT, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout.trim()).toMatch(
-      /^deploy: \d+ objects in \d+ files under deploy\/k8s are valid \(.+\)$/,
-    );
+    const [manifests, dashboards, ...rest] = run.stdout.trim().split('\n');
+    expect(manifests).toMatch(/^deploy: \d+ objects in \d+ files under deploy\/k8s are valid \(.+\)$/);
+    expect(dashboards).toMatch(/^deploy: 1 Grafana dashboard\(s\), \d+ queries: valid$/);
+    expect(rest).toEqual([]);
   });
 
   it('rejects a broken copy, naming file, kind, name and field of each problem', async () => {
@@ -225,6 +227,64 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     };
     expect(Object.keys(secret.stringData).length).toBeGreaterThan(0);
     for (const [key, value] of Object.entries(secret.stringData)) expect(value, key).toBe('REPLACE_ME');
+  });
+});
+
+describe('Grafana dashboard (deploy/grafana)', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'sf-grafana-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('type-checks as a Grafana dashboard, queries parse as PromQL, and every metric exists', () => {
+    const report = validateDashboards();
+    expect(report.errors).toEqual([]);
+    expect(report.files).toEqual(['finance.json']);
+  });
+
+  it('shows throughput, posting latency, failures by code, consumer lag, negative balances, API rate, errors and latency', () => {
+    const exprs = validateDashboards().queries.map((q) => q.expr);
+    const shown = (pattern: RegExp) => exprs.some((e) => pattern.test(e));
+    expect(shown(/rate\(finance_vouchers_posted_total\[/), 'throughput').toBe(true);
+    expect(
+      shown(/histogram_quantile\(0\.99, .*finance_posting_duration_seconds_bucket/),
+      'posting latency',
+    ).toBe(true);
+    expect(shown(/by \(code.*finance_posting_failures_total/), 'failures by code').toBe(true);
+    expect(shown(/finance_ingest_consumer_lag/), 'consumer lag').toBe(true);
+    expect(shown(/by \(account_code\).*finance_account_negative_total/), 'negative balances').toBe(true);
+    expect(shown(/^sum by \(status_code\) \(rate\(finance_http_requests_total/), 'API rate').toBe(true);
+    expect(shown(/status_code=~"5\.\.".*\/ sum\(rate\(finance_http_requests_total/), 'API error share').toBe(
+      true,
+    );
+    expect(
+      shown(/histogram_quantile\(0\.99, .*finance_http_request_duration_seconds_bucket/),
+      'API latency',
+    ).toBe(true);
+  });
+
+  it('rejects a broken copy: an unknown field, a query that does not parse, a metric that does not exist', () => {
+    const dir = path.join(scratch, 'broken');
+    mkdirSync(dir, { recursive: true });
+    const dashboard = JSON.parse(readFileSync(path.join(DASHBOARD_DIR, 'finance.json'), 'utf8')) as {
+      panels: Array<Record<string, unknown> & { targets?: Array<{ expr: string }> }>;
+    };
+    const [first, second, third] = dashboard.panels.filter((p) => p.type !== 'row');
+    first!.gridPoss = first!.gridPos; // a typo Grafana would ignore without a word
+    second!.targets![0]!.expr = second!.targets![0]!.expr.replace(/\)$/, ''); // unbalanced
+    third!.targets![0]!.expr = 'rate(finance_vouchers_postd_total[5m])';
+    writeFileSync(path.join(dir, 'finance.json'), JSON.stringify(dashboard, null, 2));
+
+    const { errors } = validateDashboards(dir);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^finance\.json:\d+: .*"gridPoss".* does not exist in type 'Panel.*\(@grafana\/schema Dashboard\)$/,
+        ),
+        expect.stringMatching(
+          new RegExp(`^finance\\.json: panel ${String(second!.id)} ".+" target A: PromQL: .*parse error`),
+        ),
+        `finance.json: panel ${String(third!.id)} "${String(third!.title)}" target A: finance_vouchers_postd_total is not a metric of src/lib/metrics.ts`,
+      ]),
+    );
   });
 });
 
