@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, type Role } from './config/index.js';
 import { applyMigrations } from './db/migrate.js';
-import { createLogger } from './lib/logger.js';
-import { Readiness } from './lib/readiness.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { failureName, Readiness } from './lib/readiness.js';
+import { databaseAnswers } from './roles/boot-probes.js';
 import { type OpsServer, startOpsServer } from './roles/ops-server.js';
-import { superviseRole, type SupervisedRole } from './roles/supervisor.js';
+import { retryDelayMs, superviseRole, type SupervisedRole } from './roles/supervisor.js';
 import { type RoleContext, type RoleDefinition } from './roles/types.js';
 
 /**
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
 
   if (config.runMode === 'migrate' || config.nodeEnv === 'development') {
+    await databaseAnswersEventually(config.db!.url, logger);
     const result = await applyMigrations({
       databaseUrl: config.db!.url,
       log: (msg, fields) => logger.info(fields ?? {}, msg),
@@ -106,6 +109,27 @@ async function main(): Promise<void> {
   opsServer!(ops);
   await Promise.all(supervised.map((s) => s.started));
   if (!stopping) logger.info({ runMode: config.runMode, roles: config.roles }, 'seller-finance ready');
+}
+
+/**
+ * The migrations wait for PostgreSQL like a role waits for its dependencies (a
+ * migrate Job or container may start before the database answers); the Job's
+ * deadline bounds the wait. A migration that fails once connected exits.
+ */
+async function databaseAnswersEventually(url: string, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await databaseAnswers(url);
+      return;
+    } catch (err) {
+      const delayMs = retryDelayMs(attempt);
+      logger.warn(
+        { err: { message: failureName(err) }, attempt, retryInMs: delayMs, event: 'finance.migrate.waiting' },
+        `database does not answer; migrations retry in ${delayMs} ms`,
+      );
+      await sleep(delayMs);
+    }
+  }
 }
 
 async function roleDefinition(role: Role): Promise<RoleDefinition> {

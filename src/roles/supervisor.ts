@@ -10,6 +10,11 @@ export interface RetryPolicy {
 /** Doubling from 1 s to 15 s: quick when a dependency blips, gentle when it is gone for long. */
 export const START_RETRY: RetryPolicy = { initialMs: 1_000, maxMs: 15_000 };
 
+/** The wait after failed attempt `attempt` (1, 2, …). */
+export function retryDelayMs(attempt: number, retry: RetryPolicy = START_RETRY): number {
+  return Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt - 1, 20));
+}
+
 export interface SupervisedRole {
   readonly name: string;
   /** Resolves with the running role once it started; never rejects (failures are retried). */
@@ -58,7 +63,7 @@ export function superviseRole(
         if (attempt > 1) log.info({ attempt }, `${name} started after ${attempt} attempts`);
         return role;
       } catch (err) {
-        const delayMs = Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt - 1, 20));
+        const delayMs = retryDelayMs(attempt, retry);
         status = `starting: attempt ${attempt} failed (${failureName(err)}), next in ${Math.round(delayMs / 1000)} s`;
         log.warn(
           { err, attempt, retryInMs: delayMs, event: 'finance.role.start_failed' },

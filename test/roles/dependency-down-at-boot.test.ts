@@ -166,3 +166,32 @@ describe('PostgreSQL, Kafka and Temporal down when the roles boot', () => {
     expect(voucher.type).toBe('SALE');
   });
 });
+
+describe('RUN_MODE=migrate while PostgreSQL does not answer', () => {
+  it('waits for the database, then applies the migrations and exits 0', async () => {
+    const db = new URL(testEnv.dbUrl);
+    const gate = await tcpGate(db.host);
+    db.host = gate.address;
+    const migrate = startService({
+      command: [process.execPath, '--import', 'tsx', 'src/main.ts'],
+      cwd: ROOT,
+      env: { ...process.env, APP_ENV_DB_URL: db.toString(), RUN_MODE: 'migrate', NODE_ENV: 'production' },
+      port: await freePort(),
+    });
+    try {
+      await eventually(
+        async () => (migrate.output().includes('"event":"finance.migrate.waiting"') ? true : undefined),
+        30_000,
+        'the migrator to say it waits',
+      );
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(await Promise.race([migrate.exited, Promise.resolve('running')])).toBe('running');
+      await gate.open();
+      expect(await migrate.exited, migrate.output()).toBe(0);
+      expect(migrate.output()).toContain('database migrations up to date');
+    } finally {
+      await migrate.stop();
+      await gate.close();
+    }
+  });
+});
