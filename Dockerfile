@@ -8,7 +8,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: nothing here needs an install script to compile, and the
 # postinstall `prisma generate` needs the schema, which is copied below.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# The npm cache lives in a BuildKit cache mount: reused between builds, never in a layer.
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run postinstall && npm run build
 
@@ -16,7 +17,7 @@ RUN npm run postinstall && npm run build
 FROM node:20-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime
 FROM node:20-bookworm-slim

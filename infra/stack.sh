@@ -536,6 +536,13 @@ promtool_install() {
   command -v promtool >/dev/null || die "promtool: the prometheus package installed no promtool on PATH"
 }
 
+# jq: the runbook's log queries are jq filters, and test/observability runs each of them.
+jq_install() {
+  command -v jq >/dev/null && return
+  say jq setup "apt-get install jq (the runbook's log queries)"
+  apt_install jq
+}
+
 # --------------------------------------------------------------- commands ---
 
 print_endpoints() {
@@ -564,6 +571,7 @@ cmd_up() {
   kafka_wait
   temporal_wait
   promtool_install # not a service; the test suite checks the alert rules with it
+  jq_install       # nor this; the test suite runs the runbook's queries with it
   print_endpoints
 }
 
@@ -574,6 +582,7 @@ cmd_install() {
   kafka_install && say kafka ok "$KAFKA_LIBS"
   temporal_install && say temporal ok "$TEMPORAL_BIN ($(cat "$CACHE_DIR/bin/temporal.route" 2>/dev/null || echo 'prebuilt'))"
   promtool_install && say promtool ok "$(command -v promtool)"
+  jq_install && say jq ok "$(command -v jq)"
 }
 
 cmd_down() {

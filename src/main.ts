@@ -1,13 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, loadConfig, type Role } from './config/index.js';
 import { applyMigrations } from './db/migrate.js';
-import { createLogger } from './lib/logger.js';
-import { startOpsServer } from './roles/ops-server.js';
-import { type ReadinessChecks, type RoleContext, type RunningRole } from './roles/types.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { failureName, Readiness } from './lib/readiness.js';
+import { databaseAnswers } from './roles/boot-probes.js';
+import { type OpsServer, startOpsServer } from './roles/ops-server.js';
+import { retryDelayMs, superviseRole, type SupervisedRole } from './roles/supervisor.js';
+import { type RoleContext, type RoleDefinition } from './roles/types.js';
 
 /**
  * Entry point of every deployment: RUN_MODE picks the roles (docs/reference/commands.md).
  * `all` runs api + worker + ingest in one process (dev); `migrate` applies
- * the database migrations and exits (the pre-rollout job).
+ * the database migrations and exits (the pre-rollout job). Only a
+ * configuration error exits at boot (78); a dependency that does not answer
+ * yet leaves the process up, unready, retrying (roles/supervisor.ts).
  */
 async function main(): Promise<void> {
   const cliMode = process.argv.includes('--run-mode')
@@ -24,9 +30,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const ctx: RoleContext = { config, logger };
 
   if (config.runMode === 'migrate' || config.nodeEnv === 'development') {
+    await databaseAnswersEventually(config.db!.url, logger);
     const result = await applyMigrations({
       databaseUrl: config.db!.url,
       log: (msg, fields) => logger.info(fields ?? {}, msg),
@@ -38,7 +44,22 @@ async function main(): Promise<void> {
     if (config.runMode === 'migrate') return;
   }
 
-  const running: RunningRole[] = [];
+  const readiness = new Readiness();
+  const definitions = await Promise.all(config.roles.map(roleDefinition));
+  let opsServer: (ops: OpsServer) => void;
+  const opsStarted = new Promise<OpsServer>((resolve) => (opsServer = resolve));
+  const ctx: RoleContext = {
+    config,
+    logger,
+    readiness,
+    takeOverPort: async () => {
+      const ops = await opsStarted;
+      await ops.close();
+      return { host: config.listen.host, port: ops.port };
+    },
+  };
+
+  const supervised: SupervisedRole[] = [];
   let stopping = false;
   const stopAll = async (reason: string, exitCode: number) => {
     if (stopping) return;
@@ -49,8 +70,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 30_000);
     timer.unref();
-    // Stop in reverse start order: ingest stops feeding work before the worker drains it.
-    for (const role of [...running].reverse()) {
+    // Stop in reverse order: ingest stops feeding work before the worker drains it.
+    for (const role of [...supervised].reverse()) {
       try {
         await role.stop();
         logger.info({ role: role.name }, 'role stopped');
@@ -59,49 +80,66 @@ async function main(): Promise<void> {
         exitCode = 1;
       }
     }
+    await (await opsStarted).close();
     process.exit(exitCode);
   };
   process.once('SIGTERM', () => void stopAll('SIGTERM', 0));
   process.once('SIGINT', () => void stopAll('SIGINT', 0));
 
-  try {
-    for (const role of config.roles) {
-      const started = await startRole(role, ctx);
-      running.push(started);
-      started.done?.then(
+  // Every role registers its checks before PORT opens: the first probe already sees them all.
+  for (const definition of definitions) {
+    const role = definition.name;
+    const supervisor = superviseRole(definition, ctx);
+    supervised.push(supervisor);
+    void supervisor.started.then((started) =>
+      // A role that ends by itself after it started (e.g. the worker lost Temporal for good) takes the
+      // process down: its orchestrator restarts it, and the new process waits for the dependency.
+      started?.done?.then(
         () => !stopping && void stopAll(`${role} ended`, 1),
         (err: unknown) => {
           logger.error({ err, role }, 'role crashed');
           void stopAll(`${role} crashed`, 1);
         },
-      );
-    }
-    if (!config.roles.includes('api')) {
-      // Worker/ingest containers still answer probes and scrapes on PORT.
-      const checks = Object.assign({}, ...running.map((r) => prefixed(r.name, r.checks ?? {})));
-      const ops = await startOpsServer({ ...config.listen, logger, checks });
-      running.unshift({ name: 'ops-server', stop: ops.close });
-      logger.info({ url: ops.url }, 'health, readiness and metrics listening');
-    }
-  } catch (err) {
-    logger.error({ err }, 'failed to start');
-    await stopAll('startup failure', 1);
+      ),
+    );
   }
-  logger.info({ runMode: config.runMode, roles: config.roles }, 'seller-finance ready');
+  // PORT answers probes and scrapes from the first moment; an api role takes it over once built.
+  const ops = await startOpsServer({ ...config.listen, logger, readiness });
+  logger.info({ url: ops.url }, 'health, readiness and metrics listening');
+  opsServer!(ops);
+  await Promise.all(supervised.map((s) => s.started));
+  if (!stopping) logger.info({ runMode: config.runMode, roles: config.roles }, 'seller-finance ready');
 }
 
-function prefixed(role: string, checks: ReadinessChecks): ReadinessChecks {
-  return Object.fromEntries(Object.entries(checks).map(([name, check]) => [`${role}.${name}`, check]));
+/**
+ * The migrations wait for PostgreSQL like a role waits for its dependencies (a
+ * migrate Job or container may start before the database answers); the Job's
+ * deadline bounds the wait. A migration that fails once connected exits.
+ */
+async function databaseAnswersEventually(url: string, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await databaseAnswers(url);
+      return;
+    } catch (err) {
+      const delayMs = retryDelayMs(attempt);
+      logger.warn(
+        { err: { message: failureName(err) }, attempt, retryInMs: delayMs, event: 'finance.migrate.waiting' },
+        `database does not answer; migrations retry in ${delayMs} ms`,
+      );
+      await sleep(delayMs);
+    }
+  }
 }
 
-async function startRole(role: Role, ctx: RoleContext): Promise<RunningRole> {
+async function roleDefinition(role: Role): Promise<RoleDefinition> {
   switch (role) {
     case 'worker':
-      return (await import('./roles/worker.js')).startWorker(ctx);
+      return (await import('./roles/worker.js')).workerRole;
     case 'ingest':
-      return (await import('./roles/ingest.js')).startIngest(ctx);
+      return (await import('./roles/ingest.js')).ingestRole;
     case 'api':
-      return (await import('./roles/api.js')).startApi(ctx);
+      return (await import('./roles/api.js')).apiRole;
   }
 }
 

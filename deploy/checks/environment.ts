@@ -38,35 +38,10 @@ export function checkEnvironment(all: ManifestObject[], workloads: Workload[]): 
     if (!reported.has(message)) errors.push(message);
     reported.add(message);
   };
-  const find = (kind: string, name: unknown, namespace: string | undefined) =>
-    all.find((o) => o.kind === kind && o.name === name && o.namespace === namespace);
-
   for (const { object, containers } of workloads) {
     for (const { at, container } of containers) {
-      const env: Record<string, string> = {};
-      objects(container.envFrom).forEach((source) => {
-        const prefix = typeof source.prefix === 'string' ? source.prefix : '';
-        const configMap = find('ConfigMap', get(source, 'configMapRef', 'name'), object.namespace);
-        const secret = find('Secret', get(source, 'secretRef', 'name'), object.namespace);
-        for (const [key, value] of Object.entries(stringMap(configMap?.doc.data))) {
-          env[prefix + key] = value;
-          if (!known.has(prefix + key))
-            unknown(`${where(configMap!)}: data.${key}: ${notRead(prefix + key)}`);
-        }
-        for (const key of secretKeys(secret?.doc)) env[prefix + key] = standIn(prefix + key);
-      });
-      objects(container.env).forEach((variable, i) => {
-        const name = String(variable.name);
-        if (!known.has(name)) unknown(`${where(object)}: ${at}.env[${i}]: ${notRead(name)}`);
-        const fromConfigMap = get(variable, 'valueFrom', 'configMapKeyRef');
-        if (typeof variable.value === 'string') env[name] = variable.value;
-        else if (get(variable, 'valueFrom', 'secretKeyRef')) env[name] = standIn(name);
-        else if (fromConfigMap) {
-          const cm = find('ConfigMap', get(fromConfigMap, 'name'), object.namespace);
-          const value = stringMap(cm?.doc.data)[String(get(fromConfigMap, 'key'))];
-          if (value !== undefined) env[name] = value;
-        } else if (variable.valueFrom) env[name] = 'stand-in';
-      });
+      const report = (name: string, source: string) => unknown(`${source}: ${notRead(name)}`);
+      const env = containerEnvironment(all, object, at, container, report, known);
       try {
         loadConfig(env);
       } catch (err) {
@@ -78,6 +53,47 @@ export function checkEnvironment(all: ManifestObject[], workloads: Workload[]): 
     }
   }
   return errors;
+}
+
+/**
+ * A container's environment as the kubelet resolves it (ConfigMaps, Secret
+ * references with stand-ins, literals). `onUnknown` hears of each variable
+ * src/config does not read, with where it was set.
+ */
+export function containerEnvironment(
+  all: ManifestObject[],
+  object: ManifestObject,
+  at: string,
+  container: Json,
+  onUnknown: (name: string, source: string) => void = () => undefined,
+  known: Set<string> = variablesReadByTheService(),
+): Record<string, string> {
+  const find = (kind: string, name: unknown) =>
+    all.find((o) => o.kind === kind && o.name === name && o.namespace === object.namespace);
+  const env: Record<string, string> = {};
+  objects(container.envFrom).forEach((source) => {
+    const prefix = typeof source.prefix === 'string' ? source.prefix : '';
+    const configMap = find('ConfigMap', get(source, 'configMapRef', 'name'));
+    const secret = find('Secret', get(source, 'secretRef', 'name'));
+    for (const [key, value] of Object.entries(stringMap(configMap?.doc.data))) {
+      env[prefix + key] = value;
+      if (!known.has(prefix + key)) onUnknown(prefix + key, `${where(configMap!)}: data.${key}`);
+    }
+    for (const key of secretKeys(secret?.doc)) env[prefix + key] = standIn(prefix + key);
+  });
+  objects(container.env).forEach((variable, i) => {
+    const name = String(variable.name);
+    if (!known.has(name)) onUnknown(name, `${where(object)}: ${at}.env[${i}]`);
+    const fromConfigMap = get(variable, 'valueFrom', 'configMapKeyRef');
+    if (typeof variable.value === 'string') env[name] = variable.value;
+    else if (get(variable, 'valueFrom', 'secretKeyRef')) env[name] = standIn(name);
+    else if (fromConfigMap) {
+      const cm = find('ConfigMap', get(fromConfigMap, 'name'));
+      const value = stringMap(cm?.doc.data)[String(get(fromConfigMap, 'key'))];
+      if (value !== undefined) env[name] = value;
+    } else if (variable.valueFrom) env[name] = 'stand-in';
+  });
+  return env;
 }
 
 function secretKeys(doc: Json | undefined): string[] {

@@ -25,6 +25,7 @@ interface AjvError {
 /** Which npm package holds the models of an API group; the core groups are in kubernetes-models. */
 const MODEL_PACKAGES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^traefik\.io\//, '@kubernetes-models/traefik'],
+  [/^cilium\.io\//, '@kubernetes-models/cilium'],
   [/^/, 'kubernetes-models'],
 ];
 

@@ -2,11 +2,19 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import { type AppConfig } from '../config/index.js';
 import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
+import { Readiness } from '../lib/readiness.js';
 import { installErrorHandling } from './errors.js';
 import { API_PREFIX, OPENAPI_PATH } from './paths.js';
 import { authPlugin } from './plugins/auth.js';
@@ -27,7 +35,7 @@ import { redisPlugin } from './plugins/redis.js';
 import { temporalPlugin } from './plugins/temporal.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminGrantRoutes } from './routes/admin-grants.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, registerApiChecks } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
 import { voucherRoutes } from './routes/vouchers.js';
@@ -64,6 +72,8 @@ export interface ApiOptions {
   live?: Partial<LiveUpdatesOptions>;
   bodyLimitBytes?: number;
   trustProxy?: boolean;
+  /** The process's readiness, which the api adds its checks to (default: its own). */
+  readiness?: Readiness;
 }
 
 /** Maps the process configuration (src/config) to the app's options. */
@@ -110,7 +120,25 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     ...SERVER_TIMEOUTS,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  try {
+    await assemble(app, options);
+  } catch (err) {
+    // A boot that fails half-way (a dependency down) leaves no client of the plugins already loaded behind.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+  return app;
+}
 
+type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
   installErrorHandling(app);
   installValidation(app);
   app.addHook('onRequest', async (request, reply) => {
@@ -161,7 +189,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes);
+      await api.register(healthRoutes, {
+        readiness: registerApiChecks(app, options.readiness ?? new Readiness()),
+      });
       await api.register(accountRoutes);
       await api.register(voucherRoutes, { waitMs: options.voucherWaitMs });
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
@@ -180,6 +210,4 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
     { prefix: API_PREFIX },
   );
-
-  return app;
 }

@@ -60,7 +60,11 @@ export class Authorizer {
 
   static async create(opts: AuthorizerOptions): Promise<Authorizer> {
     const authorizer = new Authorizer(opts);
-    await authorizer.start();
+    // A start that fails (PostgreSQL or Redis down at boot) must not leave its subscriber connection open.
+    await authorizer.start().catch(async (err: unknown) => {
+      await authorizer.close();
+      throw err;
+    });
     return authorizer;
   }
 

@@ -1,6 +1,7 @@
 import { Partitioners } from 'kafkajs';
 import { type KafkaConfig, type TemporalConfig } from '../config/index.js';
 import { type Logger } from '../lib/logger.js';
+import { NotReady } from '../lib/readiness.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { createIngestConsumer, type IngestStats } from './consumer.js';
 import { type TopicRole } from './decode.js';
@@ -26,16 +27,17 @@ export interface RunningIngest {
   readonly done: Promise<void>;
   /** Consumer lag per partition (also exported as finance_ingest_consumer_lag). */
   readonly lag: LagMonitor;
-  /** Readiness: Kafka (the group's offsets can be read) and Temporal (the frontend answers). */
+  /** Readiness: Kafka (the group's offsets can be read), Temporal (the frontend answers), the consumer runs. */
   readonly checks: Record<string, () => Promise<unknown>>;
   /** Stop consuming, finish in-flight starts, commit, disconnect from Kafka and Temporal. */
   stop(): Promise<void>;
 }
 
 /**
- * Boots ingest: topics (created when missing), the Temporal client, the DLQ
- * producer, then the consumer. Each client is closed again if a later step
- * fails, so a failed boot leaves nothing running.
+ * Boots ingest: topics (created when missing), the Temporal client (lazy:
+ * while Temporal is away, starts fail and partitions pause, as in any
+ * outage), the DLQ producer, then the consumer. Each client is closed again
+ * if a later step fails, so a failed boot leaves nothing running.
  */
 export async function createIngest(options: IngestOptions): Promise<RunningIngest> {
   const { kafka: config, temporal, logger } = options;
@@ -97,6 +99,11 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
     });
     cleanups.push(() => consumer.stop());
     await consumer.start();
+    let consumerEnded = false;
+    void consumer.done.then(
+      () => (consumerEnded = true),
+      () => (consumerEnded = true),
+    );
     const lag = await startLagMonitor({
       kafka,
       groupId: config.groupId,
@@ -112,7 +119,10 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       lag,
       checks: {
         kafka: () => lag.measure(),
-        temporal: () => connection.healthService.check({}),
+        temporal: () => connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})),
+        running: async () => {
+          if (consumerEnded) throw new NotReady('the Kafka consumer stopped');
+        },
       },
       stop: () => (stopping ??= closeAll()),
     };

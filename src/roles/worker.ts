@@ -1,56 +1,78 @@
 import { createActivities } from '../activities/index.js';
 import { closePrisma, createPrisma } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
+import { NotReady } from '../lib/readiness.js';
 import { createLivePublisher } from '../live/publisher.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../temporal/worker.js';
-import { type RoleContext, type RunningRole } from './types.js';
+import { databaseAnswers, temporalAnswers } from './boot-probes.js';
+import { type RoleDefinition } from './types.js';
 
-/** The Temporal worker: runs the posting workflows and their activities. */
-export async function startWorker({ config, logger }: RoleContext): Promise<RunningRole> {
-  const log = logger.child({ role: 'worker' });
-  const db = config.db!;
-  const temporal = config.temporal!;
-  installTemporalRuntime(log);
-  const prisma = createPrisma({
-    url: db.url,
-    poolSize: db.poolSize,
-    applicationName: 'seller-finance-worker',
-  });
-  // Live updates for the API's /ws: published after each commit (config requires Redis for this role).
-  const live = await createLivePublisher({ ...config.redis!, logger: log });
-  const activities = createActivities({
-    prisma,
-    ids: new IdGenerator(db.snowflakeNodeId),
-    logger: log,
-    listener: live,
-  });
-  const { worker, connection } = await createWorker({
-    address: temporal.address,
-    namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    activities,
-    maxConcurrentActivityTaskExecutions: temporal.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: temporal.maxConcurrentWorkflowTasks,
-  });
-  const done = worker.run().finally(async () => {
-    await connection.close();
-    await closePrisma(prisma);
-    await live.close();
-  });
-  log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker polling');
-  return {
-    name: 'worker',
-    done,
-    checks: {
-      database: () => prisma.$queryRaw`SELECT 1`,
-      temporal: async () => {
-        if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+/**
+ * The Temporal worker: runs the posting workflows and their activities.
+ * Starting needs Temporal (the worker registers with its namespace); without
+ * PostgreSQL it starts and its activities retry until the database answers.
+ * Redis only carries live updates, best effort (live/publisher.ts).
+ */
+export const workerRole: RoleDefinition = {
+  name: 'worker',
+  bootProbes: (config) => ({
+    database: () => databaseAnswers(config.db!.url),
+    temporal: () => temporalAnswers(config.temporal!),
+  }),
+  async start({ config, logger }) {
+    const log = logger.child({ role: 'worker' });
+    const db = config.db!;
+    const temporal = config.temporal!;
+    installTemporalRuntime(log);
+    const prisma = createPrisma({
+      url: db.url,
+      poolSize: db.poolSize,
+      applicationName: 'seller-finance-worker',
+    });
+    // Live updates for the API's /ws: published after each commit (config requires Redis for this role).
+    const live = await createLivePublisher({ ...config.redis!, logger: log });
+    let created;
+    try {
+      created = await createWorker({
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue: temporal.taskQueue,
+        activities: createActivities({
+          prisma,
+          ids: new IdGenerator(db.snowflakeNodeId),
+          logger: log,
+          listener: live,
+        }),
+        maxConcurrentActivityTaskExecutions: temporal.maxConcurrentActivities,
+        maxConcurrentWorkflowTaskExecutions: temporal.maxConcurrentWorkflowTasks,
+      });
+    } catch (err) {
+      await closePrisma(prisma);
+      await live.close();
+      throw err;
+    }
+    const { worker, connection } = created;
+    const done = worker.run().finally(async () => {
+      await connection.close();
+      await closePrisma(prisma);
+      await live.close();
+    });
+    log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker polling');
+    return {
+      name: 'worker',
+      done,
+      checks: {
+        database: () => prisma.$queryRaw`SELECT 1`,
+        temporal: () => connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})),
+        running: async () => {
+          if (worker.getState() !== 'RUNNING') throw new NotReady(`worker is ${worker.getState()}`);
+        },
       },
-    },
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
-  };
-}
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+      },
+    };
+  },
+};

@@ -54,10 +54,10 @@ describe('platform: readiness failures, limits and load shedding', () => {
     expect(res.statusCode).toBe(503);
     const body = json<{ status: string; checks: Record<string, { ok: boolean; error?: string }> }>(res);
     expect(body.status).toBe('unready');
-    expect(body.checks.temporal!.ok).toBe(false);
-    expect(body.checks.temporal!.error).toBeTruthy();
-    expect(body.checks.database!.ok).toBe(true);
-    expect(body.checks.redis!.ok).toBe(true);
+    expect(body.checks['api.temporal']!.ok).toBe(false);
+    expect(body.checks['api.temporal']!.error).toBeTruthy();
+    expect(body.checks['api.database']!.ok).toBe(true);
+    expect(body.checks['api.redis']!.ok).toBe(true);
     // Reads keep working without Temporal.
     expect((await api.call(viewer, 'GET', `/accounts/${m.accounts.CASH}`)).statusCode).toBe(200);
   });

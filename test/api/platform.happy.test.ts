@@ -57,7 +57,12 @@ describe('platform: health, readiness, OpenAPI, request ids', () => {
     expect(ready.statusCode).toBe(200);
     const body = json<{ status: string; checks: Record<string, { ok: boolean }> }>(ready);
     expect(body.status).toBe('ready');
-    expect(Object.keys(body.checks).sort()).toEqual(['database', 'load', 'redis', 'temporal']);
+    expect(Object.keys(body.checks).sort()).toEqual([
+      'api.database',
+      'api.load',
+      'api.redis',
+      'api.temporal',
+    ]);
     expect(Object.values(body.checks).every((c) => c.ok)).toBe(true);
   });
 

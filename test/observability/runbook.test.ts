@@ -13,6 +13,12 @@ import { uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
 import { metricValue } from '../support/metrics.js';
 import { testWorkflowEnvironment, withWorker, workflowBundle } from '../support/temporal.js';
+import { createIngest } from '../../src/ingest/index.js';
+import { createTestApi } from '../api/support.js';
+import { testEnv } from '../support/env.js';
+import { ingestTestConfig, testKafka, testProducer } from '../support/ingest.js';
+import { freePort } from '../support/roles.js';
+import { tcpGate } from '../support/tcp-gate.js';
 
 /**
  * Issue 6, logs and metrics: each situation an operator is paged for is
@@ -35,9 +41,26 @@ function runbookQueries(): Map<string, string> {
   return found;
 }
 
-/** Runs the runbook's filter with the real jq over the captured log, as an operator would. */
-function runQuery(filter: string): Record<string, unknown>[] {
-  const out = execFileSync('jq', ['-c', filter], { input: `${logs.text()}\n`, encoding: 'utf8' });
+/** Every `jq -c '<filter>'` of the runbook, in code blocks and inline. */
+const RUNBOOK_FILTERS = [...RUNBOOK.matchAll(/jq -c '([^']+)'/g)].map((m) => m[1]!);
+/** The filters run by this file so far; the last test checks that none was left out. */
+const executed = new Set<string>();
+
+/**
+ * Runs the runbook's filter with the real jq over the captured log, as an
+ * operator would; `example` replaces the runbook's placeholder values
+ * (`<id>`, `1001`, a voucher number) with ones of this run.
+ */
+function runQuery(
+  filter: string,
+  example: [placeholder: string, real: string] = ['', ''],
+): Record<string, unknown>[] {
+  expect(RUNBOOK_FILTERS, 'the filter is one of docs/runbook.md').toContain(filter);
+  executed.add(filter);
+  const out = execFileSync('jq', ['-c', filter.replace(example[0], example[1])], {
+    input: `${logs.text()}\n`,
+    encoding: 'utf8',
+  });
   return out
     .split('\n')
     .filter(Boolean)
@@ -83,7 +106,15 @@ async function runWorkflow(e: PostingEvent, workflowId = `finance-event-${e.id}`
 describe('the runbook finds what it promises', () => {
   it('every log query of docs/runbook.md is exercised here', () => {
     expect([...runbookQueries().keys()].sort()).toEqual(
-      ['control-account-missing', 'idempotent-replay', 'posting-failed', 'skipped', 'went-negative'].sort(),
+      [
+        'api-errors',
+        'control-account-missing',
+        'idempotent-replay',
+        'partition-paused',
+        'posting-failed',
+        'skipped',
+        'went-negative',
+      ].sort(),
     );
   });
 
@@ -193,6 +224,17 @@ describe('the runbook finds what it promises', () => {
         voucherNumber: negative[0]!.voucherNumber,
       }),
     ]);
+    // The runbook's "everything about one merchant / one voucher" examples, with this run's values.
+    const ofMerchant = runQuery(`select(.merchantId == "1001")`, ['1001', merchantId]);
+    expect(ofMerchant.length).toBeGreaterThanOrEqual(2);
+    expect(ofMerchant.every((l) => l.merchantId === merchantId)).toBe(true);
+    const voucherNumber = String(negative[0]!.voucherNumber);
+    const ofVoucher = runQuery(`select(.voucherNumber == "SL-2026-000001")`, [
+      'SL-2026-000001',
+      voucherNumber,
+    ]);
+    expect(ofVoucher.length).toBeGreaterThanOrEqual(2);
+    expect(ofVoucher.every((l) => l.voucherNumber === voucherNumber)).toBe(true);
     expect(await metricValue(metrics.accountNegative, { account_code: 'CASH' })).toBe(negBefore + 1);
     expect(await metricValue(metrics.idempotentReplays)).toBe(replaysBefore + 1);
     expect(await metricValue(metrics.vouchersPosted, { voucher_type: 'REFUND' })).toBe(refundsBefore + 1);
@@ -232,5 +274,88 @@ describe('the runbook finds what it promises', () => {
       msg: expect.stringContaining('does not exist yet'),
     });
     expect(await metricValue(metrics.controlAccountMissing)).toBeGreaterThanOrEqual(before + 1);
+  });
+
+  it('api errors: 5xx lines with their request id, and nothing else (levels are strings)', async () => {
+    // PostgreSQL reached through a gate the test closes once the api is up: reads then fail with 5xx.
+    const db = new URL(testEnv.dbUrl);
+    const gate = await tcpGate(db.host);
+    db.host = gate.address;
+    await gate.open();
+    const api = await createTestApi({
+      logger: logs.logger,
+      overrides: { db: { url: db.toString(), poolSize: 2 } },
+    });
+    try {
+      const { merchantId } = await createTestMerchant(prisma, logs.logger);
+      await api.grant('runbook-reader', 'viewer', merchantId);
+      await gate.close();
+      const res = await api.call('runbook-reader', 'GET', `/accounts?merchantId=${merchantId}`);
+      expect(res.statusCode).toBeGreaterThanOrEqual(500);
+      const requestId = String(res.headers['x-request-id']);
+
+      const hits = runQuery(runbookQueries().get('api-errors')!).filter((l) => l.requestId === requestId);
+      expect(hits).toEqual([
+        expect.objectContaining({ requestId, msg: expect.stringMatching(/^request failed/) }),
+      ]);
+      // The request's other lines (info) are not errors; the old filter `.level >= 50` matched them too.
+      const all = runQuery(`select(.requestId == "<id>")`, ['<id>', requestId]);
+      expect(all.length).toBeGreaterThan(hits.length);
+      expect(all.every((l) => l.requestId === requestId)).toBe(true);
+    } finally {
+      await api.close();
+      await gate.close();
+    }
+  });
+
+  it('partition paused: ingest cannot hand an event to Temporal and says where it waits', async () => {
+    const config = ingestTestConfig({
+      APP_ENV_TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // nothing listens: Temporal is down
+      APP_ENV_KAFKA_TOPIC_PARTITIONS: '1',
+    });
+    const ingest = await createIngest({ ...config, logger: logs.logger, startTimeoutMs: 1_000 });
+    const kafka = testKafka(config.kafka, logs.logger);
+    const producer = await testProducer(kafka);
+    const topic = config.kafka.topics.sale;
+    try {
+      const { merchantId } = await createTestMerchant(prisma, logs.logger);
+      const e = event(merchantId, 'sale.order.completed', {
+        orderId: 'o-5',
+        orderNumber: 'SO-5',
+        currency: 'USD',
+        total: '5',
+        costTotal: '0',
+      });
+      await producer.send({ topic, messages: [{ key: merchantId, value: JSON.stringify(e) }] });
+      const deadline = Date.now() + 60_000;
+      while (
+        Date.now() < deadline &&
+        !logs.lines.some((l) => l.event === 'finance.ingest.partition_paused' && l.topic === topic)
+      )
+        await new Promise((r) => setTimeout(r, 250));
+
+      const hits = runQuery(runbookQueries().get('partition-paused')!).filter((l) => l.topic === topic);
+      expect(hits.length).toBeGreaterThanOrEqual(1);
+      expect(hits[0]).toEqual({
+        time: expect.any(String),
+        topic,
+        partition: 0,
+        offset: '0',
+        attempt: 1,
+        retryInMs: expect.any(Number),
+      });
+    } finally {
+      await ingest.stop();
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
+  it('every jq filter of docs/runbook.md was run above', () => {
+    expect(RUNBOOK_FILTERS.length).toBeGreaterThan(0);
+    expect(RUNBOOK_FILTERS.filter((f) => !executed.has(f))).toEqual([]);
   });
 });

@@ -30,7 +30,11 @@ export const redisPlugin = fp<RedisPluginOptions>(
     redis.on('error', (err: Error) =>
       app.log.warn({ err: { message: err.message } }, 'redis connection error'),
     );
-    await redis.connect();
+    // Not left reconnecting in the background when the boot fails: the api's start is retried whole.
+    await redis.connect().catch((err: unknown) => {
+      redis.disconnect();
+      throw err;
+    });
     app.decorate('redis', redis);
     app.decorate('redisKeyPrefix', opts.keyPrefix);
     app.addHook('onClose', async () => {

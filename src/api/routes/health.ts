@@ -1,5 +1,7 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { NotReady, type Readiness } from '../../lib/readiness.js';
 
 const Check = Type.Object({
   ok: Type.Boolean(),
@@ -8,46 +10,29 @@ const Check = Type.Object({
 });
 const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('unready')]),
-  checks: Type.Object({ database: Check, redis: Check, temporal: Check, load: Check }),
+  checks: Type.Record(Type.String(), Check, {
+    description: 'Every check of every role in this process, named `<role>.<dependency>`',
+  }),
 });
 
-const PROBE_TIMEOUT_MS = 2_000;
-
-/** Runs one dependency check with a deadline; the error names the failure, never a secret. */
-export async function probe(
-  run: () => Promise<unknown>,
-): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      run(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
-          PROBE_TIMEOUT_MS,
-        );
-      }),
-    ]);
-    return { ok: true, latencyMs: Math.round(performance.now() - started) };
-  } catch (err) {
-    // Name the failure, never echo a connection string or a driver's full text.
-    const e = err as { code?: string; message?: string };
-    const reason = e.code ?? (e.message?.startsWith('no answer') ? e.message : 'unreachable');
-    return { ok: false, latencyMs: Math.round(performance.now() - started), error: reason };
-  } finally {
-    clearTimeout(timer);
-  }
+export interface HealthRoutesOptions {
+  readiness: Readiness;
 }
 
-/** Liveness and readiness (docs/reference/http-api.md): readyz names the dependency that failed. */
-export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * Liveness and readiness (docs/reference/http-api.md), the same for the api and for the ops
+ * server of a worker or ingest process: `/readyz` answers with every check
+ * registered in the process (lib/readiness.ts) and 503 naming the one that
+ * failed.
+ */
+export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { readiness }) => {
   const config = { public: true, probe: true };
 
   app.get(
     '/healthz',
     {
       config,
+      logLevel: 'warn',
       schema: {
         tags: ['health'],
         summary: 'Liveness',
@@ -61,26 +46,33 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     {
       config,
+      logLevel: 'warn',
       schema: {
         tags: ['health'],
-        summary: 'Readiness: database, Redis, Temporal and load',
+        summary: 'Readiness: the dependencies of every role in this process (cached for a second)',
+        description:
+          'Served to the probes on the pod port; the public route (Traefik) does not expose it (deploy/README.md).',
         response: { 200: Ready, 503: Ready },
       },
     },
     async (_request, reply) => {
-      const [database, redis, temporal] = await Promise.all([
-        probe(() => app.prisma.$queryRaw`SELECT 1`),
-        probe(() => app.redis.ping()),
-        probe(async () => {
-          await app.temporal.connection.ensureConnected();
-          await app.temporal.connection.healthService.check({});
-        }),
-      ]);
-      const overloaded = app.isUnderPressure();
-      const load = { ok: !overloaded, latencyMs: 0, ...(overloaded ? { error: 'under pressure' } : {}) };
-      const checks = { database, redis, temporal, load };
-      const ready = Object.values(checks).every((c) => c.ok);
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unready', checks });
+      const report = await readiness.report();
+      return reply.status(report.status === 'ready' ? 200 : 503).send(report);
     },
   );
 };
+
+/** The api's own checks, through the clients it serves with. */
+export function registerApiChecks(app: FastifyInstance, readiness: Readiness): Readiness {
+  readiness.register('api.database', () => app.prisma.$queryRaw`SELECT 1`);
+  readiness.register('api.redis', () => app.redis.ping());
+  readiness.register('api.temporal', () => {
+    // Not ensureConnected(): it remembers its first failure, so a Temporal down at boot would stay "down".
+    const { connection } = app.temporal;
+    return connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({}));
+  });
+  readiness.register('api.load', async () => {
+    if (app.isUnderPressure()) throw new NotReady('under pressure');
+  });
+  return readiness;
+}
