@@ -63,7 +63,12 @@ export interface ApiOptions {
   load?: Partial<LoadProtectionOptions>;
   live?: Partial<LiveUpdatesOptions>;
   bodyLimitBytes?: number;
-  trustProxy?: boolean;
+  /**
+   * Addresses/CIDRs of the reverse proxies in front of the API. Their
+   * X-Forwarded-For is believed, so `request.ip` (and the per-IP limit) is
+   * the client's; empty: nobody's is, the socket's address is the client.
+   */
+  trustedProxies?: string[];
 }
 
 /** Maps the process configuration (src/config) to the app's options. */
@@ -86,6 +91,7 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
     snowflakeNodeId: db.snowflakeNodeId,
     voucherWaitMs: http.voucherWaitMs,
     rateLimitPerMinute: http.rateLimitPerMinute,
+    trustedProxies: http.trustedProxies,
   };
 }
 
@@ -100,7 +106,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    // A list, never `true`: trusting every hop would let any client choose its own address.
+    trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // X-Request-Id is accepted when it is a sane token, generated otherwise, echoed and logged.
     genReqId: (req) => {
