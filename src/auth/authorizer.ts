@@ -8,6 +8,7 @@ import {
   ALL_MERCHANTS,
   type AuthzAction,
   type AuthzObject,
+  isReservedSubject,
   type MerchantScope,
   policyKeys,
 } from './roles.js';
@@ -98,6 +99,8 @@ export class Authorizer {
 
   /** May `sub` do `act` on `obj` of this merchant? */
   async can(sub: string, merchantId: string, obj: AuthzObject, act: AuthzAction): Promise<boolean> {
+    // Authentication already refuses these; a role's name never reaches Casbin as a caller.
+    if (isReservedSubject(sub)) return false;
     const rest = `can:${merchantId}:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
     if (cached.value !== null) return cached.value === '1';
@@ -109,6 +112,7 @@ export class Authorizer {
 
   /** The merchants on which `sub` may do `act` on `obj`: lists and counts filter on this in SQL. */
   async scope(sub: string, obj: AuthzObject, act: AuthzAction): Promise<MerchantScope> {
+    if (isReservedSubject(sub)) return { all: false, merchantIds: [] };
     const rest = `scope:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
     if (cached.value !== null) return JSON.parse(cached.value) as MerchantScope;

@@ -1,11 +1,19 @@
 import { type Redis } from 'ioredis';
 import { type PrismaClient } from '../db/client.js';
 import { isId } from '../lib/ids.js';
-import { ALL_MERCHANTS, policyKeys, ROLES, type RoleName } from './roles.js';
+import {
+  ALL_MERCHANTS,
+  isReservedSubject,
+  policyKeys,
+  roleOfSubject,
+  ROLES,
+  roleSubject,
+  type RoleName,
+} from './roles.js';
 
 /**
- * Grants are Casbin grouping policies `g, <jwt sub>, <role>, <merchant id | *>`
- * (SPEC §8), shared by `POST/DELETE /admin/grants` and
+ * Grants are Casbin grouping policies `g, <jwt sub>, role:<role>, <merchant id | *>`
+ * (SPEC §8; the role's subject is namespaced, see roles.ts), shared by `POST/DELETE /admin/grants` and
  * `npm run finance -- grant|revoke`. Every change bumps the policy version in
  * Redis (cached decisions are keyed by it, so none survives the change) and is
  * published, so every API replica reloads its enforcer at once.
@@ -35,6 +43,11 @@ export function validateGrant(input: { user: unknown; role: unknown; merchant: u
   if (typeof user !== 'string' || !USER.test(user)) {
     throw new InvalidGrantError('user must be the JWT subject: 1–255 characters, no spaces or commas');
   }
+  if (isReservedSubject(user)) {
+    throw new InvalidGrantError(
+      'user must not be a role name (viewer, accountant, admin) nor start with "role:": those name roles, not identities',
+    );
+  }
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
     throw new InvalidGrantError(`role must be one of ${ROLES.join(', ')}`);
   }
@@ -53,11 +66,13 @@ export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: b
   const created = await deps.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${GRANT_LOCK}::bigint)`;
     const existing = await tx.casbinRule.findFirst({
-      where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
+      where: { ptype: 'g', v0: g.user, v1: roleSubject(g.role), v2: g.merchant, deletedAt: null },
       select: { id: true },
     });
     if (existing) return false;
-    await tx.casbinRule.create({ data: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant } });
+    await tx.casbinRule.create({
+      data: { ptype: 'g', v0: g.user, v1: roleSubject(g.role), v2: g.merchant },
+    });
     return true;
   });
   if (created) await policyChanged(deps, 'grant');
@@ -68,7 +83,14 @@ export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: b
 export async function revoke(deps: GrantDeps, input: Grant): Promise<{ revoked: boolean }> {
   const g = validateGrant(input);
   const { count } = await deps.prisma.casbinRule.updateMany({
-    where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
+    // The bare role name too: a grant written by the release before role subjects were namespaced.
+    where: {
+      ptype: 'g',
+      v0: g.user,
+      v1: { in: [roleSubject(g.role), g.role] },
+      v2: g.merchant,
+      deletedAt: null,
+    },
     data: { deletedAt: new Date() },
   });
   // Bump even when nothing matched: cheap, and heals a replica that missed a message.
@@ -94,7 +116,7 @@ export async function listGrants(
   return rows.map((r) => ({
     id: r.id.toString(),
     user: r.v0 ?? '',
-    role: (r.v1 ?? '') as RoleName,
+    role: roleOfSubject(r.v1 ?? '') ?? ((r.v1 ?? '') as RoleName),
     merchant: r.v2 ?? '',
     createdAt: r.createdAt,
   }));
