@@ -53,6 +53,11 @@ export interface ApiOptions {
     audience: string;
     clockToleranceSeconds?: number;
     cooldownMs?: number;
+    verifiedTtlMs?: number;
+  };
+  authz?: {
+    /** How long a replica trusts its policy version before re-reading it from PostgreSQL. */
+    policyRecheckMs?: number;
   };
   credentialKey: { id: string; key: Buffer };
   snowflakeNodeId: number;
@@ -92,6 +97,7 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
     voucherWaitMs: http.voucherWaitMs,
     rateLimitPerMinute: http.rateLimitPerMinute,
     trustedProxies: http.trustedProxies,
+    authz: { policyRecheckMs: http.authzPolicyRecheckMs },
   };
 }
 
@@ -161,7 +167,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     perIpPerMinute: options.rateLimitPerMinute * 4,
     ...options.load,
   });
-  await app.register(authPlugin, options.jwt);
+  await app.register(authPlugin, { ...options.jwt, ...options.authz });
   app.addHook('onRequest', app.limitPerUser);
   await app.register(liveUpdatesPlugin, live);
   await app.register(metricsPlugin, { instrumentRequests: true });

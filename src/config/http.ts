@@ -29,6 +29,8 @@ export function parseHttpConfig(env: Env) {
       APP_ENV_TRUSTED_PROXIES: commaList
         .refine((list) => list.every(isAddressOrCidr), 'must be a comma list of IP addresses or CIDRs')
         .default([]),
+      /** The longest a revoke whose Redis notification was lost goes unnoticed by a replica. */
+      APP_ENV_AUTHZ_POLICY_RECHECK_MS: intInRange(500, 60_000, 5_000),
     },
     env,
   );
@@ -41,5 +43,6 @@ export function parseHttpConfig(env: Env) {
     rateLimitPerMinute: parsed.APP_ENV_RATE_LIMIT_PER_MINUTE,
     voucherWaitMs: parsed.APP_ENV_VOUCHER_WAIT_MS,
     trustedProxies: parsed.APP_ENV_TRUSTED_PROXIES,
+    authzPolicyRecheckMs: parsed.APP_ENV_AUTHZ_POLICY_RECHECK_MS,
   };
 }

@@ -1,4 +1,5 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyRequest } from 'fastify';
 import { grant, InvalidGrantError, listGrants, revoke } from '../../auth/grants.js';
 import { ApiError, notFound } from '../errors.js';
 import { principalOf, requireAction } from '../plugins/auth.js';
@@ -6,6 +7,13 @@ import { ERRORS } from '../schemas/common.js';
 import { GrantBody, GrantList, GrantListQuery, GrantResult } from '../schemas/grants.js';
 
 const tags = ['admin'];
+
+/** The change is committed; only its fast path is lost: replicas notice within their recheck interval. */
+const unannounced = (request: FastifyRequest, version: string | null) =>
+  request.log.warn(
+    { event: 'finance.authz.change_not_announced', version },
+    'policy change committed but Redis did not take the notification: replicas pick it up at their next recheck',
+  );
 const security = [{ bearerAuth: [] }];
 
 /**
@@ -60,13 +68,14 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { created } = await grant(deps(), request.body).catch((err: unknown) =>
+      const { created, announced, version } = await grant(deps(), request.body).catch((err: unknown) =>
         Promise.reject(asValidation(err)),
       );
       request.log.info(
-        { event: 'finance.authz.granted', by: principalOf(request).sub, ...request.body, created },
+        { event: 'finance.authz.granted', by: principalOf(request).sub, ...request.body, created, version },
         'grant added',
       );
+      if (created && !announced) unannounced(request, version);
       return reply.status(created ? 201 : 200).send({ ...request.body, created });
     },
   );
@@ -84,14 +93,15 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { revoked } = await revoke(deps(), request.body).catch((err: unknown) =>
+      const { revoked, announced, version } = await revoke(deps(), request.body).catch((err: unknown) =>
         Promise.reject(asValidation(err)),
       );
       if (!revoked) throw notFound('grant');
       request.log.info(
-        { event: 'finance.authz.revoked', by: principalOf(request).sub, ...request.body },
+        { event: 'finance.authz.revoked', by: principalOf(request).sub, ...request.body, version },
         'grant revoked',
       );
+      if (!announced) unannounced(request, version);
       return reply.status(204).send(null);
     },
   );
