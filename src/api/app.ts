@@ -98,6 +98,7 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
     rateLimitPerMinute: http.rateLimitPerMinute,
     trustedProxies: http.trustedProxies,
     authz: { policyRecheckMs: http.authzPolicyRecheckMs },
+    live: http.webSocket,
   };
 }
 

@@ -23,6 +23,8 @@ export interface Principal {
   sub: string;
   /** When the token expires (ms since the epoch): a WebSocket is closed then. */
   expiresAt: number;
+  /** When the token was issued (`iat`, ms since the epoch), when it says: bounds a WebSocket's life. */
+  issuedAt?: number;
 }
 
 /** Any reason a token is refused. Its message is for logs only; clients get a plain 401. */
@@ -81,7 +83,11 @@ export function createJwtVerifier(options: JwtOptions) {
     if (isReservedSubject(payload.sub)) {
       throw new AuthenticationError('token subject is a role name or under the reserved role: prefix');
     }
-    const principal = { sub: payload.sub, expiresAt: (payload.exp ?? 0) * 1000 };
+    const principal: Principal = {
+      sub: payload.sub,
+      expiresAt: (payload.exp ?? 0) * 1000,
+      ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat * 1000 } : {}),
+    };
     if (verifiedTtlMs > 0) {
       if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value!);
       verified.set(token, {

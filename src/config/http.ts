@@ -31,6 +31,11 @@ export function parseHttpConfig(env: Env) {
         .default([]),
       /** The longest a revoke whose Redis notification was lost goes unnoticed by a replica. */
       APP_ENV_AUTHZ_POLICY_RECHECK_MS: intInRange(500, 60_000, 5_000),
+      /** WebSocket bounds (GET /ws), per API replica. */
+      APP_ENV_WS_MAX_CONNECTIONS: intInRange(1, 1_000_000, 10_000),
+      APP_ENV_WS_MAX_CONNECTIONS_PER_USER: intInRange(1, 10_000, 10),
+      APP_ENV_WS_MAX_MESSAGES_PER_MINUTE: intInRange(1, 60_000, 120),
+      APP_ENV_WS_MAX_TOKEN_AGE_SECONDS: intInRange(10, 7 * 24 * 3600, 3_600),
     },
     env,
   );
@@ -44,5 +49,11 @@ export function parseHttpConfig(env: Env) {
     voucherWaitMs: parsed.APP_ENV_VOUCHER_WAIT_MS,
     trustedProxies: parsed.APP_ENV_TRUSTED_PROXIES,
     authzPolicyRecheckMs: parsed.APP_ENV_AUTHZ_POLICY_RECHECK_MS,
+    webSocket: {
+      maxConnections: parsed.APP_ENV_WS_MAX_CONNECTIONS,
+      maxConnectionsPerUser: parsed.APP_ENV_WS_MAX_CONNECTIONS_PER_USER,
+      maxMessagesPerMinute: parsed.APP_ENV_WS_MAX_MESSAGES_PER_MINUTE,
+      maxTokenAgeSeconds: parsed.APP_ENV_WS_MAX_TOKEN_AGE_SECONDS,
+    },
   };
 }

@@ -30,6 +30,8 @@ export interface TestIdentity {
       claims?: Record<string, unknown>;
       expiresIn?: string | number;
       notBefore?: string | number;
+      /** `iat` (seconds since the epoch); default now. */
+      issuedAt?: number;
       issuer?: string;
       audience?: string;
       kid?: string;
@@ -72,7 +74,7 @@ export async function startIdentity(): Promise<TestIdentity> {
         .setSubject(sub)
         .setIssuer(opts.issuer ?? ISSUER)
         .setAudience(opts.audience ?? AUDIENCE)
-        .setIssuedAt()
+        .setIssuedAt(opts.issuedAt)
         .setExpirationTime(opts.expiresIn ?? '5m');
       if (opts.notBefore !== undefined) jwt = jwt.setNotBefore(opts.notBefore);
       return jwt.sign(opts.key ?? current.privateKey);
