@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AppConfig } from '../config/index.js';
+import { type PayloadKey, type TemporalTransport } from '../config/temporal.js';
 import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
@@ -30,6 +31,7 @@ import { adminGrantRoutes } from './routes/admin-grants.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
+import { temporalCodecRoutes } from './routes/temporal-codec.js';
 import { voucherRoutes } from './routes/vouchers.js';
 import { SERVER_TIMEOUTS } from './server.js';
 import { installValidation } from './validation.js';
@@ -46,7 +48,16 @@ export interface ApiOptions {
   logger: Logger;
   db: { url: string; poolSize?: number; client?: PrismaClient };
   redis: { url: string; keyPrefix: string };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    tls?: TemporalTransport['tls'];
+    apiKey?: string;
+    /** Payload encryption keys; also what the codec endpoint decodes with. */
+    payloadKeys?: readonly PayloadKey[];
+  };
   jwt: {
     jwksUrl: string;
     issuer: string;
@@ -90,6 +101,9 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       uiUrl: temporal.uiUrl,
+      tls: temporal.transport.tls,
+      ...(temporal.transport.apiKey ? { apiKey: temporal.transport.apiKey } : {}),
+      payloadKeys: temporal.payloadKeys,
     },
     jwt: { jwksUrl: http.jwksUrl, issuer: http.jwtIssuer, audience: http.jwtAudience },
     credentialKey: { id: http.encryptionKeyId, key: http.encryptionKey },
@@ -181,6 +195,11 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
       await api.register(adminGrantRoutes);
       await api.register(liveRoutes);
+      if (options.temporal.payloadKeys?.length)
+        await api.register(temporalCodecRoutes, {
+          payloadKeys: options.temporal.payloadKeys,
+          uiOrigin: new URL(options.temporal.uiUrl).origin,
+        });
       api.get('/doc/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

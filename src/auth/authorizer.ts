@@ -134,6 +134,11 @@ export class Authorizer {
     return allowed;
   }
 
+  /** May `sub` do `act` on `obj` of every merchant (a grant on `*`)? */
+  async canEverywhere(sub: string, obj: AuthzObject, act: AuthzAction): Promise<boolean> {
+    return this.can(sub, ANY_MERCHANT_PROBE, obj, act);
+  }
+
   /** The merchants on which `sub` may do `act` on `obj`: lists and counts filter on this in SQL. */
   async scope(sub: string, obj: AuthzObject, act: AuthzAction): Promise<MerchantScope> {
     if (isReservedSubject(sub)) return { all: false, merchantIds: [] };

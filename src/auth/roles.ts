@@ -30,8 +30,9 @@ export function isReservedSubject(sub: string): boolean {
   return lower.startsWith(ROLE_PREFIX) || (ROLES as readonly string[]).includes(lower);
 }
 
-export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant';
-export type AuthzAction = 'read' | 'write' | 'post' | 'void';
+export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant' | 'payload';
+/** `decode`/`encode` (Temporal payloads): no role but admin (`*` actions) has them. */
+export type AuthzAction = 'read' | 'write' | 'post' | 'void' | 'decode' | 'encode';
 
 /** A grant's merchant: a merchant id, or `*` for every merchant. */
 export const ALL_MERCHANTS = '*';

@@ -27,6 +27,9 @@ export async function startWorker({ config, logger }: RoleContext): Promise<Runn
   });
   const { worker, connection } = await createWorker({
     address: temporal.address,
+    tls: temporal.transport.tls,
+    ...(temporal.transport.apiKey ? { apiKey: temporal.transport.apiKey } : {}),
+    payloadKeys: temporal.payloadKeys,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     activities,
