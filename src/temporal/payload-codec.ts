@@ -1,11 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { type Payload, type PayloadCodec, ValueError } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { type PayloadKey } from '../config/temporal.js';
 
 /** The metadata of an encrypted payload: the same names as Temporal's encryption sample and codec servers. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
+
+// A CommonJS package: its namespace comes through the default export under Node's ESM loader.
+const { temporal } = proto;
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
