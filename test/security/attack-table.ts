@@ -394,6 +394,32 @@ export const ATTACKS: Attack[] = [
     expect: { status: 429, code: 'RATE_LIMITED' },
   },
 
+  // --- Temporal codec endpoint (decrypts workflow payloads: admins on every merchant only) ---------
+  {
+    name: 'the Temporal codec endpoint without a token',
+    who: { anonymous: true },
+    request: { method: 'POST', path: '/temporal/codec/decode', body: { payloads: [] } },
+    expect: UNAUTHENTICATED,
+  },
+  {
+    name: 'the Temporal codec endpoint as a viewer',
+    who: { sub: '{viewer}' },
+    request: { method: 'POST', path: '/temporal/codec/decode', body: { payloads: [] } },
+    expect: { status: 403, code: 'FORBIDDEN' },
+  },
+  {
+    name: 'the Temporal codec endpoint as an admin of one merchant',
+    who: { sub: '{admin}' },
+    request: { method: 'POST', path: '/temporal/codec/decode', body: { payloads: [] } },
+    expect: { status: 403, code: 'FORBIDDEN' },
+  },
+  {
+    name: 'the Temporal codec endpoint (encode) as a role-named sub',
+    who: { sub: 'admin' },
+    request: { method: 'POST', path: '/temporal/codec/encode', body: { payloads: [] } },
+    expect: UNAUTHENTICATED,
+  },
+
   // --- WebSocket ---------------------------------------------------------------------------------
   {
     name: 'WebSocket without a token',

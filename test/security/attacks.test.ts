@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { startServer, type RunningServer } from '../../src/api/server.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { API, AUDIENCE, createTestApi, ISSUER, user, type TestApi } from '../api/support.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
-import { uniqueName } from '../support/env.js';
+import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
 import { ATTACKS, type Attack, type AttackRequest, PER_IP_LIMIT, type Who } from './attack-table.js';
 
@@ -67,7 +68,18 @@ describe('attack table', () => {
     }
     api = await createTestApi({
       logger,
-      overrides: { trustedProxies: [TRUSTED_PROXY], load: { perIpPerMinute: PER_IP_LIMIT } },
+      overrides: {
+        trustedProxies: [TRUSTED_PROXY],
+        load: { perIpPerMinute: PER_IP_LIMIT },
+        // Payload keys, so the Temporal codec endpoint exists to be attacked.
+        temporal: {
+          address: testEnv.temporalAddress,
+          namespace: testEnv.temporalNamespace,
+          taskQueue: uniqueName('attack-no-worker'),
+          uiUrl: 'http://127.0.0.1:8233',
+          payloadKeys: [{ id: 'attack', key: randomBytes(32) }],
+        },
+      },
     });
     for (const role of ['viewer', 'accountant', 'admin'] as const) {
       places[role] = user(`attack-${role}`);
