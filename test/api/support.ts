@@ -7,6 +7,7 @@ import { buildApp, type ApiOptions } from '../../src/api/app.js';
 import { grant, revoke } from '../../src/auth/grants.js';
 import { type RoleName } from '../../src/auth/roles.js';
 import { createActivities } from '../../src/activities/index.js';
+import { type PayloadKey } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { type Logger } from '../../src/lib/logger.js';
 import { createWorker } from '../../src/temporal/worker.js';
@@ -187,6 +188,7 @@ export async function createTestApi(opts: {
 export async function startTestWorker(
   prisma: PrismaClient,
   logger: Logger,
+  opts: { payloadKeys?: readonly PayloadKey[] } = {},
 ): Promise<{ taskQueue: string; stop(): Promise<void> }> {
   const taskQueue = uniqueName('api-test');
   const { worker, connection } = await createWorker({
@@ -194,6 +196,7 @@ export async function startTestWorker(
     namespace: testEnv.temporalNamespace,
     taskQueue,
     activities: createActivities({ prisma, ids: testIds, logger }),
+    ...(opts.payloadKeys ? { payloadKeys: opts.payloadKeys } : {}),
   });
   const running = worker.run();
   return {

@@ -59,6 +59,8 @@ export interface Expected {
 export interface Attack {
   name: string;
   who: Who;
+  /** The request starts a workflow that must run (a manual voucher, a void): the table then runs a worker. */
+  needsWorker?: boolean;
   /** Requests sent first whose answers are not checked (e.g. someone else using up a rate limit). */
   before?: (AttackRequest & { who?: Who })[];
   request: AttackRequest;

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { postPlan } from '../../src/activities/posting.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { type PrismaClient } from '../../src/db/client.js';
-import { API, AUDIENCE, createTestApi, ISSUER, user, type TestApi } from '../api/support.js';
+import { API, AUDIENCE, createTestApi, ISSUER, startTestWorker, user, type TestApi } from '../api/support.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
@@ -32,6 +32,7 @@ describe('attack table', () => {
   let prisma: PrismaClient;
   let api: TestApi;
   let server: RunningServer;
+  let worker: { taskQueue: string; stop(): Promise<void> } | undefined;
   let port: number;
   const places: Record<string, string> = {};
 
@@ -66,18 +67,21 @@ describe('attack table', () => {
       );
       places[name === 'mine' ? 'mineVoucher' : 'theirVoucher'] = voucher.voucherId;
     }
+    // Payload keys, so the Temporal codec endpoint exists to be attacked; the worker must hold them too.
+    const payloadKeys = [{ id: 'attack', key: randomBytes(32) }];
+    if (ATTACKS.some((attack) => attack.needsWorker))
+      worker = await startTestWorker(prisma, logger, { payloadKeys });
     api = await createTestApi({
       logger,
       overrides: {
         trustedProxies: [TRUSTED_PROXY],
         load: { perIpPerMinute: PER_IP_LIMIT },
-        // Payload keys, so the Temporal codec endpoint exists to be attacked.
         temporal: {
           address: testEnv.temporalAddress,
           namespace: testEnv.temporalNamespace,
-          taskQueue: uniqueName('attack-no-worker'),
+          taskQueue: worker?.taskQueue ?? uniqueName('attack-no-worker'),
           uiUrl: 'http://127.0.0.1:8233',
-          payloadKeys: [{ id: 'attack', key: randomBytes(32) }],
+          payloadKeys,
         },
       },
     });
@@ -92,6 +96,7 @@ describe('attack table', () => {
 
   afterAll(async () => {
     await server?.close();
+    await worker?.stop();
     await prisma?.$disconnect();
   });
 
