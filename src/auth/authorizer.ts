@@ -104,7 +104,7 @@ export class Authorizer {
         { event: 'finance.authz.policy_changed', version },
         'authorization policy changed: reloading',
       );
-      this.refresh(null).catch((err: unknown) =>
+      this.refresh(version || null).catch((err: unknown) =>
         this.opts.logger.error(
           { err },
           'reloading authorization policies failed; will retry on the next request',
@@ -174,9 +174,13 @@ export class Authorizer {
     this.refreshing ??= (async () => {
       const startedAt = Date.now();
       const version = await readPolicyVersion(this.opts.prisma);
-      if (this.loaded?.version !== version) await this.load(version);
+      // Redis announcing another version than PostgreSQL's also reloads: a change may have been
+      // written by a writer that does not bump PostgreSQL's version (a pod of the previous release
+      // during the rolling update).
+      const announcedOther = seen !== null && seen !== version;
+      if (this.loaded?.version !== version || announcedOther) await this.load(version);
       this.confirmedAt = startedAt;
-      if (seen !== null && seen !== version) {
+      if (announcedOther) {
         await repairCachedVersion(this.opts.redis, this.opts.keyPrefix, seen, version).catch((err: unknown) =>
           this.opts.logger.warn(
             { err: { message: (err as Error).message } },

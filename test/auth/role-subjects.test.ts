@@ -4,12 +4,15 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isReservedSubject } from '../../src/auth/roles.js';
+import { Authorizer } from '../../src/auth/authorizer.js';
+import { isReservedSubject, policyKeys } from '../../src/auth/roles.js';
 import { applyMigrations, MIGRATIONS_DIR, readMigrations } from '../../src/db/migrate.js';
 import { testPrisma } from '../support/db.js';
-import { testEnv, uniqueName } from '../support/env.js';
+import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
+import { capturingLogger } from '../support/logs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACING = '20261129120700_namespace_role_subjects';
@@ -122,6 +125,37 @@ describe('role subjects are a namespace no identity can use', () => {
       }
       expect(await prisma.casbinRule.count({ where: { ptype: 'g', v2: merchant } })).toBe(0);
     } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  it('a grant written by a pod of the previous release during the rollout takes effect on the new pods', async () => {
+    const prisma = await testPrisma(2);
+    const redis = new Redis(testEnv.redisUrl);
+    const keyPrefix = `${uniqueName('sfroll')}:`;
+    const authz = await Authorizer.create({
+      prisma,
+      redis,
+      keyPrefix,
+      logger: capturingLogger('warn').logger,
+      policyRecheckMs: 60_000,
+    });
+    try {
+      const [user, merchant] = [uniqueName('rollout-user'), uniqueMerchantId()];
+      expect(await authz.can(user, merchant, 'account', 'read')).toBe(false);
+      // What the previous release's grant did: a bare role name, and only Redis's counter bumped.
+      await prisma.casbinRule.create({ data: { ptype: 'g', v0: user, v1: 'viewer', v2: merchant } });
+      const keys = policyKeys(keyPrefix);
+      const version = String(await redis.incr(keys.version));
+      await redis.publish(keys.channel, JSON.stringify({ version, reason: 'grant' }));
+      const deadline = Date.now() + 5_000;
+      while (!(await authz.can(user, merchant, 'account', 'read')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await authz.can(user, merchant, 'account', 'read')).toBe(true);
+      expect(await authz.can(user, merchant, 'voucher', 'post')).toBe(false);
+    } finally {
+      await authz.close();
+      redis.disconnect();
       await prisma.$disconnect();
     }
   });
