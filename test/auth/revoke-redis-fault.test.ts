@@ -76,14 +76,16 @@ describe('a revoke whose Redis notification is lost', () => {
     expect(await api.app.redis.get(allowedKey)).toBe(allowed);
 
     let status = (await read()).statusCode;
-    while (status === 200 && Date.now() - backAt < RECHECK_MS + 3_000) {
+    while (status === 200 && Date.now() - backAt < RECHECK_MS + 5_000) {
       await new Promise((r) => setTimeout(r, 100));
       status = (await read()).statusCode;
     }
     const lostAfterMs = Date.now() - backAt;
     console.log(`revoked access refused ${lostAfterMs} ms after Redis came back (recheck ${RECHECK_MS} ms)`);
     expect(status).toBe(404);
-    expect(lostAfterMs).toBeLessThanOrEqual(RECHECK_MS + 1_000);
+    // The bound is the recheck interval plus a request's own time (generous: the suite runs on a loaded machine);
+    // a replica trusting Redis alone would answer 200 for the cached decision's whole TTL (300 s).
+    expect(lostAfterMs).toBeLessThanOrEqual(RECHECK_MS + 2_000);
     // And it stays refused; Redis's copy of the version was repaired from PostgreSQL.
     for (let i = 0; i < 5; i += 1) expect((await read()).statusCode).toBe(404);
     expect(BigInt((await api.app.redis.get(keys.version))!)).toBeGreaterThanOrEqual(BigInt(result.version!));
