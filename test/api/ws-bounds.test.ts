@@ -119,7 +119,8 @@ describe('GET /ws bounds', () => {
     expect(await socket.closure()).toEqual({ code: 4429, reason: 'too many messages' });
     const pongs = socket.messages.filter((m) => m.type === 'pong').length;
     expect(pongs).toBeGreaterThanOrEqual(10);
-    expect(pongs).toBeLessThan(12);
+    // The burst of 10, plus what refilled while the server worked through the flood (1 a second).
+    expect(pongs).toBeLessThan(15);
   });
 
   it('lets a socket that keeps to the rate live on', async () => {
