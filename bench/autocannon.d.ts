@@ -22,6 +22,8 @@ declare module 'autocannon' {
     workers?: number;
     headers?: Record<string, string>;
     pipelining?: number;
+    /** In worker mode, the absolute path of a CommonJS module exporting `(client) => void`. */
+    setupClient?: string;
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

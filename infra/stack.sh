@@ -543,6 +543,19 @@ jq_install() {
   apt_install jq
 }
 
+# ----------------------------------------------------------------- nginx ---
+
+# Not a service: test/temporal/tls.test.ts starts its own nginx as a TLS- and
+# mTLS-terminating gRPC proxy in front of the Temporal dev server, which
+# cannot serve TLS itself. policy-rc.d (apt_install) keeps Debian's nginx
+# service from starting on :80.
+nginx_install() {
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] && return
+  say nginx setup "apt-get install nginx (TLS proxy for the Temporal TLS test)"
+  apt_install nginx
+  [[ -x /usr/sbin/nginx ]] || die "nginx: the nginx package installed no /usr/sbin/nginx"
+}
+
 # --------------------------------------------------------------- commands ---
 
 print_endpoints() {
@@ -572,6 +585,7 @@ cmd_up() {
   temporal_wait
   promtool_install # not a service; the test suite checks the alert rules with it
   jq_install       # nor this; the test suite runs the runbook's queries with it
+  nginx_install    # not a service; the Temporal TLS test runs its own
   print_endpoints
 }
 
@@ -583,6 +597,7 @@ cmd_install() {
   temporal_install && say temporal ok "$TEMPORAL_BIN ($(cat "$CACHE_DIR/bin/temporal.route" 2>/dev/null || echo 'prebuilt'))"
   promtool_install && say promtool ok "$(command -v promtool)"
   jq_install && say jq ok "$(command -v jq)"
+  nginx_install && say nginx ok /usr/sbin/nginx
 }
 
 cmd_down() {

@@ -11,6 +11,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { type AppConfig } from '../config/index.js';
+import { type PayloadKey, type TemporalTransport } from '../config/temporal.js';
 import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
@@ -38,6 +39,7 @@ import { adminGrantRoutes } from './routes/admin-grants.js';
 import { healthRoutes, registerApiChecks } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
+import { temporalCodecRoutes } from './routes/temporal-codec.js';
 import { voucherRoutes } from './routes/vouchers.js';
 import { SERVER_TIMEOUTS } from './server.js';
 import { installValidation } from './validation.js';
@@ -54,13 +56,27 @@ export interface ApiOptions {
   logger: Logger;
   db: { url: string; poolSize?: number; client?: PrismaClient };
   redis: { url: string; keyPrefix: string };
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+    tls?: TemporalTransport['tls'];
+    apiKey?: string;
+    /** Payload encryption keys; also what the codec endpoint decodes with. */
+    payloadKeys?: readonly PayloadKey[];
+  };
   jwt: {
     jwksUrl: string;
     issuer: string;
     audience: string;
     clockToleranceSeconds?: number;
     cooldownMs?: number;
+    verifiedTtlMs?: number;
+  };
+  authz?: {
+    /** How long a replica trusts its policy version before re-reading it from PostgreSQL. */
+    policyRecheckMs?: number;
   };
   credentialKey: { id: string; key: Buffer };
   snowflakeNodeId: number;
@@ -71,7 +87,12 @@ export interface ApiOptions {
   load?: Partial<LoadProtectionOptions>;
   live?: Partial<LiveUpdatesOptions>;
   bodyLimitBytes?: number;
-  trustProxy?: boolean;
+  /**
+   * Addresses/CIDRs of the reverse proxies in front of the API. Their
+   * X-Forwarded-For is believed, so `request.ip` (and the per-IP limit) is
+   * the client's; empty: nobody's is, the socket's address is the client.
+   */
+  trustedProxies?: string[];
   /** The process's readiness, which the api adds its checks to (default: its own). */
   readiness?: Readiness;
 }
@@ -90,12 +111,18 @@ export function apiOptionsFromConfig(config: AppConfig, logger: Logger): ApiOpti
       namespace: temporal.namespace,
       taskQueue: temporal.taskQueue,
       uiUrl: temporal.uiUrl,
+      tls: temporal.transport.tls,
+      ...(temporal.transport.apiKey ? { apiKey: temporal.transport.apiKey } : {}),
+      payloadKeys: temporal.payloadKeys,
     },
     jwt: { jwksUrl: http.jwksUrl, issuer: http.jwtIssuer, audience: http.jwtAudience },
     credentialKey: { id: http.encryptionKeyId, key: http.encryptionKey },
     snowflakeNodeId: db.snowflakeNodeId,
     voucherWaitMs: http.voucherWaitMs,
     rateLimitPerMinute: http.rateLimitPerMinute,
+    trustedProxies: http.trustedProxies,
+    authz: { policyRecheckMs: http.authzPolicyRecheckMs },
+    live: http.webSocket,
   };
 }
 
@@ -110,7 +137,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    // A list, never `true`: trusting every hop would let any client choose its own address.
+    trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // X-Request-Id is accepted when it is a sane token, generated otherwise, echoed and logged.
     genReqId: (req) => {
@@ -182,7 +210,7 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
     perIpPerMinute: options.rateLimitPerMinute * 4,
     ...options.load,
   });
-  await app.register(authPlugin, options.jwt);
+  await app.register(authPlugin, { ...options.jwt, ...options.authz });
   app.addHook('onRequest', app.limitPerUser);
   await app.register(liveUpdatesPlugin, live);
   await app.register(metricsPlugin, { instrumentRequests: true });
@@ -197,6 +225,11 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
       await api.register(adminGrantRoutes);
       await api.register(liveRoutes);
+      if (options.temporal.payloadKeys?.length)
+        await api.register(temporalCodecRoutes, {
+          payloadKeys: options.temporal.payloadKeys,
+          uiOrigin: new URL(options.temporal.uiUrl).origin,
+        });
       api.get('/doc/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

@@ -4,10 +4,12 @@ import { type Redis } from 'ioredis';
 import { type PrismaClient } from '../db/client.js';
 import { type Logger } from '../lib/logger.js';
 import { PrismaCasbinAdapter } from './casbin-adapter.js';
+import { readPolicyVersion, repairCachedVersion } from './policy-version.js';
 import {
   ALL_MERCHANTS,
   type AuthzAction,
   type AuthzObject,
+  isReservedSubject,
   type MerchantScope,
   policyKeys,
 } from './roles.js';
@@ -30,31 +32,48 @@ export interface AuthorizerOptions {
   prisma: PrismaClient;
   redis: Redis;
   keyPrefix: string;
-  logger: Pick<Logger, 'info' | 'error'>;
-  /** Safety net if a version bump is ever lost (Redis down during a grant). */
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** How long cached decisions live in Redis (they are unreachable once the version moves anyway). */
   decisionTtlSeconds?: number;
+  /**
+   * The longest this replica decides on a policy version it has not confirmed
+   * in PostgreSQL: the bound on how long a change whose Redis notification was
+   * lost can go unnoticed (default 5 s).
+   */
+  policyRecheckMs?: number;
 }
 
 type LookupResult = [string, string | null];
 
+/** The policies in memory and the PostgreSQL version they were loaded at, swapped together. */
+interface LoadedPolicy {
+  enforcer: Enforcer;
+  version: string;
+}
+
 /**
  * Casbin RBAC with merchant domains (docs/reference/http-api.md). The enforcer holds the
  * policies from PostgreSQL in memory; decisions are cached in Redis under the
- * policy version. A change (auth/grants.ts) bumps the version and publishes
- * it: every replica reloads at once, and any replica that has not yet heard
- * of it notices the new version on its next lookup and reloads before deciding.
+ * policy version. PostgreSQL owns the version (policy-version.ts: bumped with
+ * every rule change); Redis holds a copy and the change notification. A
+ * replica reloads when it is notified, when the copy in Redis differs from
+ * what it loaded, and, should both be lost in a Redis fault, when it has not
+ * confirmed its version in PostgreSQL for `policyRecheckMs`.
  */
 export class Authorizer {
-  private enforcer: Enforcer | null = null;
-  private loadedVersion: string | null = null;
-  private reloading: Promise<void> | null = null;
+  private loaded: LoadedPolicy | null = null;
+  /** When the loaded version was last confirmed in PostgreSQL (ms since the epoch). */
+  private confirmedAt = 0;
+  private refreshing: Promise<void> | null = null;
   private subscriber: Redis | null = null;
   private readonly keys;
   private readonly ttl: number;
+  private readonly recheckMs: number;
 
   private constructor(private readonly opts: AuthorizerOptions) {
     this.keys = policyKeys(opts.keyPrefix);
     this.ttl = opts.decisionTtlSeconds ?? 300;
+    this.recheckMs = opts.policyRecheckMs ?? 5_000;
     opts.redis.defineCommand('financeAuthzLookup', { numberOfKeys: 1, lua: LOOKUP });
   }
 
@@ -71,6 +90,12 @@ export class Authorizer {
   private async start(): Promise<void> {
     const sub = this.opts.redis.duplicate();
     this.subscriber = sub;
+    sub.on('error', (err: Error) =>
+      this.opts.logger.warn(
+        { err: { message: err.message } },
+        'authorization: redis subscriber connection error',
+      ),
+    );
     sub.on('message', (_channel: string, message: string) => {
       let version: string | undefined;
       try {
@@ -78,11 +103,12 @@ export class Authorizer {
       } catch {
         version = undefined;
       }
+      if (version && version === this.loaded?.version) return;
       this.opts.logger.info(
         { event: 'finance.authz.policy_changed', version },
         'authorization policy changed: reloading',
       );
-      this.ensureVersion(version || null).catch((err: unknown) =>
+      this.refresh(version || null).catch((err: unknown) =>
         this.opts.logger.error(
           { err },
           'reloading authorization policies failed; will retry on the next request',
@@ -90,8 +116,7 @@ export class Authorizer {
       );
     });
     await sub.subscribe(this.keys.channel);
-    const version = (await this.opts.redis.get(this.keys.version)) ?? '0';
-    await this.ensureVersion(version);
+    await this.refresh(null);
   }
 
   async close(): Promise<void> {
@@ -102,37 +127,75 @@ export class Authorizer {
 
   /** May `sub` do `act` on `obj` of this merchant? */
   async can(sub: string, merchantId: string, obj: AuthzObject, act: AuthzAction): Promise<boolean> {
+    // Authentication already refuses these; a role's name never reaches Casbin as a caller.
+    if (isReservedSubject(sub)) return false;
     const rest = `can:${merchantId}:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
-    if (cached.value !== null) return cached.value === '1';
-    await this.ensureVersion(cached.version);
-    const allowed = await this.requireEnforcer().enforce(sub, merchantId, obj, act);
-    await this.store(cached.version, rest, allowed ? '1' : '0');
+    const policy = await this.current(cached.version);
+    if (cached.value !== null && cached.version === policy.version) return cached.value === '1';
+    const allowed = await policy.enforcer.enforce(sub, merchantId, obj, act);
+    await this.store(policy.version, rest, allowed ? '1' : '0');
     return allowed;
+  }
+
+  /** May `sub` do `act` on `obj` of every merchant (a grant on `*`)? */
+  async canEverywhere(sub: string, obj: AuthzObject, act: AuthzAction): Promise<boolean> {
+    return this.can(sub, ANY_MERCHANT_PROBE, obj, act);
   }
 
   /** The merchants on which `sub` may do `act` on `obj`: lists and counts filter on this in SQL. */
   async scope(sub: string, obj: AuthzObject, act: AuthzAction): Promise<MerchantScope> {
+    if (isReservedSubject(sub)) return { all: false, merchantIds: [] };
     const rest = `scope:${obj}:${act}:${sub}`;
     const cached = await this.lookup(rest);
-    if (cached.value !== null) return JSON.parse(cached.value) as MerchantScope;
-    await this.ensureVersion(cached.version);
-    const scope = await this.computeScope(sub, obj, act);
-    await this.store(cached.version, rest, JSON.stringify(scope));
+    const policy = await this.current(cached.version);
+    if (cached.value !== null && cached.version === policy.version)
+      return JSON.parse(cached.value) as MerchantScope;
+    const scope = await computeScope(policy.enforcer, sub, obj, act);
+    await this.store(policy.version, rest, JSON.stringify(scope));
     return scope;
   }
 
-  private async computeScope(sub: string, obj: AuthzObject, act: AuthzAction): Promise<MerchantScope> {
-    const enforcer = this.requireEnforcer();
-    const grants = await enforcer.getFilteredGroupingPolicy(0, sub);
-    const domains = [...new Set(grants.map((g) => g[2] ?? ''))];
-    if (domains.includes(ALL_MERCHANTS) && (await enforcer.enforce(sub, ANY_MERCHANT_PROBE, obj, act)))
-      return { all: true };
-    const merchantIds: string[] = [];
-    for (const dom of domains) {
-      if (dom !== ALL_MERCHANTS && (await enforcer.enforce(sub, dom, obj, act))) merchantIds.push(dom);
-    }
-    return { all: false, merchantIds: merchantIds.sort() };
+  /**
+   * The policy to decide with: the loaded one while Redis's copy of the
+   * version agrees with it and it was confirmed in PostgreSQL within the
+   * recheck interval; otherwise re-read from PostgreSQL first.
+   */
+  private async current(cachedVersion: string): Promise<LoadedPolicy> {
+    const loaded = this.loaded;
+    if (loaded && loaded.version === cachedVersion && Date.now() - this.confirmedAt < this.recheckMs)
+      return loaded;
+    await this.refresh(cachedVersion);
+    return this.loaded!;
+  }
+
+  /**
+   * Reads the version from PostgreSQL and reloads the policies if it moved;
+   * concurrent callers share one refresh. When Redis's copy (`seen`) is
+   * stale, it is repaired so the other replicas stop re-reading too.
+   */
+  private refresh(seen: string | null): Promise<void> {
+    this.refreshing ??= (async () => {
+      const startedAt = Date.now();
+      const version = await readPolicyVersion(this.opts.prisma);
+      // Redis announcing another version than PostgreSQL's also reloads: a change may have been
+      // written by a writer that does not bump PostgreSQL's version (a pod of the previous release
+      // during the rolling update).
+      const announcedOther = seen !== null && seen !== version;
+      if (this.loaded?.version !== version || announcedOther) await this.load(version);
+      this.confirmedAt = startedAt;
+      if (announcedOther) {
+        await repairCachedVersion(this.opts.redis, this.opts.keyPrefix, seen, version).catch((err: unknown) =>
+          this.opts.logger.warn(
+            { err: { message: (err as Error).message } },
+            'authorization: could not repair the cached policy version',
+          ),
+        );
+      }
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
   }
 
   /** The version and the decision cached under it: the key is `policyKeys(prefix).decision(version, rest)`. */
@@ -155,34 +218,30 @@ export class Authorizer {
     await this.opts.redis.set(this.keys.decision(version, rest), value, 'EX', this.ttl);
   }
 
-  /** Reloads the enforcer from PostgreSQL unless it already reflects `version` (concurrent callers share one reload). */
-  private async ensureVersion(version: string | null): Promise<void> {
-    while (this.enforcer === null || (version !== null && this.loadedVersion !== version)) {
-      if (this.reloading) {
-        await this.reloading;
-        continue;
-      }
-      const target = version ?? (await this.opts.redis.get(this.keys.version)) ?? '0';
-      this.reloading = this.load(target).finally(() => {
-        this.reloading = null;
-      });
-      await this.reloading;
-      if (version === null) return;
-    }
-  }
-
   private async load(version: string): Promise<void> {
     const model = newModelFromString(MODEL);
     const enforcer = await newEnforcer(model, new PrismaCasbinAdapter(this.opts.prisma));
     await enforcer.addNamedDomainMatchingFunc('g', Util.keyMatchFunc);
     await enforcer.buildRoleLinks();
-    // Swap only a fully loaded enforcer: a request never sees a half-loaded policy.
-    this.enforcer = enforcer;
-    this.loadedVersion = version;
+    // Swap only a fully loaded enforcer, with its version: a request never sees a half-loaded policy.
+    // The version was read before the rules, so a change committed in between is seen at the next check.
+    this.loaded = { enforcer, version };
   }
+}
 
-  private requireEnforcer(): Enforcer {
-    if (!this.enforcer) throw new Error('authorizer not started');
-    return this.enforcer;
+async function computeScope(
+  enforcer: Enforcer,
+  sub: string,
+  obj: AuthzObject,
+  act: AuthzAction,
+): Promise<MerchantScope> {
+  const grants = await enforcer.getFilteredGroupingPolicy(0, sub);
+  const domains = [...new Set(grants.map((g) => g[2] ?? ''))];
+  if (domains.includes(ALL_MERCHANTS) && (await enforcer.enforce(sub, ANY_MERCHANT_PROBE, obj, act)))
+    return { all: true };
+  const merchantIds: string[] = [];
+  for (const dom of domains) {
+    if (dom !== ALL_MERCHANTS && (await enforcer.enforce(sub, dom, obj, act))) merchantIds.push(dom);
   }
+  return { all: false, merchantIds: merchantIds.sort() };
 }

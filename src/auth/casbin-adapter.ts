@@ -1,5 +1,14 @@
 import { type Adapter, type Model } from 'casbin';
 import { type PrismaClient } from '../db/client.js';
+import { ROLES, roleSubject, type RoleName } from './roles.js';
+
+/**
+ * A role written as a bare name (`admin`) by the release before role subjects
+ * were namespaced, e.g. a grant made on an old pod during the rolling update
+ * that follows the migration: read as the namespaced subject it means.
+ */
+const asRoleSubject = (value: string): string =>
+  (ROLES as readonly string[]).includes(value) ? roleSubject(value as RoleName) : value;
 
 /**
  * Casbin policies in PostgreSQL (`finance."CasbinRule"`), through our Prisma
@@ -21,11 +30,11 @@ export class PrismaCasbinAdapter implements Adapter {
       const last = values.findLastIndex((v) => v !== null && v !== '');
       // Values are passed as an array, never re-parsed as CSV: a comma in a user id cannot inject a rule.
       const sec = row.ptype.startsWith('g') ? 'g' : 'p';
-      model.addPolicy(
-        sec,
-        row.ptype,
-        values.slice(0, last + 1).map((v) => v ?? ''),
-      );
+      const rule = values.slice(0, last + 1).map((v) => v ?? '');
+      // The role is v0 of a policy and v1 of a grant; v0 of a grant is a user and stays as written.
+      const roleAt = sec === 'p' ? 0 : 1;
+      if (rule[roleAt] !== undefined) rule[roleAt] = asRoleSubject(rule[roleAt]);
+      model.addPolicy(sec, row.ptype, rule);
     }
   }
 

@@ -2,14 +2,23 @@ import { type Redis } from 'ioredis';
 import { type PrismaClient } from '../db/client.js';
 import { LedgerError } from '../domain/errors.js';
 import { isId } from '../lib/ids.js';
-import { ALL_MERCHANTS, policyKeys, ROLES, type RoleName } from './roles.js';
+import { announcePolicyVersion, bumpPolicyVersion, readPolicyVersion } from './policy-version.js';
+import {
+  ALL_MERCHANTS,
+  isReservedSubject,
+  roleOfSubject,
+  ROLES,
+  roleSubject,
+  type RoleName,
+} from './roles.js';
 
 /**
- * Grants are Casbin grouping policies `g, <jwt sub>, <role>, <merchant id | *>`
- * (docs/reference/http-api.md), shared by `POST/DELETE /admin/grants` and
- * `npm run finance -- grant|revoke`. Every change bumps the policy version in
- * Redis (cached decisions are keyed by it, so none survives the change) and is
- * published, so every API replica reloads its enforcer at once.
+ * Grants are Casbin grouping policies `g, <jwt sub>, role:<role>, <merchant id | *>`
+ * (docs/reference/http-api.md; the role's subject is namespaced, see roles.ts), shared by
+ * `POST/DELETE /admin/grants` and `npm run finance -- grant|revoke`. Every
+ * change bumps the policy version in the same PostgreSQL transaction
+ * (policy-version.ts), then announces it through Redis: every API replica
+ * reloads at once, and if the announcement is lost, within its recheck interval.
  */
 export interface GrantDeps {
   prisma: PrismaClient;
@@ -35,6 +44,11 @@ export function validateGrant(input: { user: unknown; role: unknown; merchant: u
   if (typeof user !== 'string' || !USER.test(user)) {
     throw invalidGrant('user must be the JWT subject: 1–255 characters, no spaces or commas');
   }
+  if (isReservedSubject(user)) {
+    throw invalidGrant(
+      'user must not be a role name (viewer, accountant, admin) nor start with "role:": those name roles, not identities',
+    );
+  }
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
     throw invalidGrant(`role must be one of ${ROLES.join(', ')}`);
   }
@@ -47,34 +61,56 @@ export function validateGrant(input: { user: unknown; role: unknown; merchant: u
 /** Serializes grant changes so two concurrent grants of the same triple insert one row. */
 const GRANT_LOCK = 0x6772616e; // "gran"
 
+/** What a change did; `announced` is false when Redis did not take the notification (the change still holds). */
+export interface GrantChange {
+  version: string | null;
+  announced: boolean;
+}
+
 /** Adds the grant; `created` is false when it already existed. */
-export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: boolean }> {
+export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: boolean } & GrantChange> {
   const g = validateGrant(input);
-  const created = await deps.prisma.$transaction(async (tx) => {
+  const version = await deps.prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${GRANT_LOCK}::bigint)`;
     const existing = await tx.casbinRule.findFirst({
-      where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
+      where: { ptype: 'g', v0: g.user, v1: roleSubject(g.role), v2: g.merchant, deletedAt: null },
       select: { id: true },
     });
-    if (existing) return false;
-    await tx.casbinRule.create({ data: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant } });
-    return true;
+    if (existing) return null;
+    await tx.casbinRule.create({
+      data: { ptype: 'g', v0: g.user, v1: roleSubject(g.role), v2: g.merchant },
+    });
+    return bumpPolicyVersion(tx);
   });
-  if (created) await policyChanged(deps, 'grant');
-  return { created };
+  if (version === null) return { created: false, version: null, announced: false };
+  return { created: true, version, announced: await announce(deps, version, 'grant') };
 }
 
 /** Removes the grant (soft delete); `revoked` is false when there was none. */
-export async function revoke(deps: GrantDeps, input: Grant): Promise<{ revoked: boolean }> {
+export async function revoke(deps: GrantDeps, input: Grant): Promise<{ revoked: boolean } & GrantChange> {
   const g = validateGrant(input);
-  const { count } = await deps.prisma.casbinRule.updateMany({
-    where: { ptype: 'g', v0: g.user, v1: g.role, v2: g.merchant, deletedAt: null },
-    data: { deletedAt: new Date() },
+  const changed = await deps.prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${GRANT_LOCK}::bigint)`;
+    const { count } = await tx.casbinRule.updateMany({
+      // The bare role name too: a grant written by the release before role subjects were namespaced.
+      where: {
+        ptype: 'g',
+        v0: g.user,
+        v1: { in: [roleSubject(g.role), g.role] },
+        v2: g.merchant,
+        deletedAt: null,
+      },
+      data: { deletedAt: new Date() },
+    });
+    return count > 0 ? bumpPolicyVersion(tx) : null;
   });
-  // Bump even when nothing matched: cheap, and heals a replica that missed a message.
-  await policyChanged(deps, 'revoke');
-  return { revoked: count > 0 };
+  // Announce even when nothing matched: it heals a replica (or a Redis) that missed a message.
+  const version = changed ?? (await readPolicyVersion(deps.prisma));
+  return { revoked: changed !== null, version, announced: await announce(deps, version, 'revoke') };
 }
+
+const announce = (deps: GrantDeps, version: string, reason: string) =>
+  announcePolicyVersion(deps.redis, deps.keyPrefix ?? 'sf:', version, reason);
 
 export async function listGrants(
   deps: Pick<GrantDeps, 'prisma'>,
@@ -94,14 +130,8 @@ export async function listGrants(
   return rows.map((r) => ({
     id: r.id.toString(),
     user: r.v0 ?? '',
-    role: (r.v1 ?? '') as RoleName,
+    role: roleOfSubject(r.v1 ?? '') ?? ((r.v1 ?? '') as RoleName),
     merchant: r.v2 ?? '',
     createdAt: r.createdAt,
   }));
-}
-
-async function policyChanged(deps: GrantDeps, reason: string): Promise<void> {
-  const keys = policyKeys(deps.keyPrefix ?? 'sf:');
-  const version = await deps.redis.incr(keys.version);
-  await deps.redis.publish(keys.channel, JSON.stringify({ version: String(version), reason }));
 }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { isReservedSubject } from './roles.js';
 
 export interface JwtOptions {
   jwksUrl: string;
@@ -22,6 +23,8 @@ export interface Principal {
   sub: string;
   /** When the token expires (ms since the epoch): a WebSocket is closed then. */
   expiresAt: number;
+  /** When the token was issued (`iat`, ms since the epoch), when it says: bounds a WebSocket's life. */
+  issuedAt?: number;
 }
 
 /** Any reason a token is refused. Its message is for logs only; clients get a plain 401. */
@@ -34,7 +37,7 @@ export class AuthenticationError extends Error {
  * "signed" with the public key are refused before any key is chosen),
  * against the identity provider's JWKS (cached; an unknown `kid` triggers a
  * refetch, at most once per cooldown), with issuer, audience, expiry and
- * not-before checked.
+ * not-before checked, and a subject that is not a role name.
  */
 export function createJwtVerifier(options: JwtOptions) {
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
@@ -75,7 +78,16 @@ export function createJwtVerifier(options: JwtOptions) {
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255) {
       throw new AuthenticationError('token has no usable subject');
     }
-    const principal = { sub: payload.sub, expiresAt: (payload.exp ?? 0) * 1000 };
+    // A role's name is not an identity (roles.ts): such a token is refused like any
+    // unusable token, 401, before any authorization is looked up.
+    if (isReservedSubject(payload.sub)) {
+      throw new AuthenticationError('token subject is a role name or under the reserved role: prefix');
+    }
+    const principal: Principal = {
+      sub: payload.sub,
+      expiresAt: (payload.exp ?? 0) * 1000,
+      ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat * 1000 } : {}),
+    };
     if (verifiedTtlMs > 0) {
       if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value!);
       verified.set(token, {

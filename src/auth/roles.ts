@@ -2,8 +2,37 @@
 export const ROLES = ['viewer', 'accountant', 'admin'] as const;
 export type RoleName = (typeof ROLES)[number];
 
-export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant';
-export type AuthzAction = 'read' | 'write' | 'post' | 'void';
+/**
+ * Role subjects in the policies are `role:<name>`, a namespace no identity may
+ * use: Casbin's role manager treats a user whose name equals a role subject as
+ * that role, so a token whose `sub` were `role:admin` (or, before the prefix,
+ * `admin`) would hold the role without any grant.
+ */
+export const ROLE_PREFIX = 'role:';
+
+export const roleSubject = (role: RoleName): string => `${ROLE_PREFIX}${role}`;
+
+/** The role a policy subject names, or null when it is not a role subject. */
+export function roleOfSubject(subject: string): RoleName | null {
+  if (!subject.startsWith(ROLE_PREFIX)) return null;
+  const name = subject.slice(ROLE_PREFIX.length);
+  return (ROLES as readonly string[]).includes(name) ? (name as RoleName) : null;
+}
+
+/**
+ * A subject no identity may be: a role name or anything under the reserved
+ * prefix, in any letter case (identity providers differ on case, and the
+ * cost of refusing an identity called `Admin` is nil). Such a token is refused
+ * before any Casbin call, and such a user can never be granted anything.
+ */
+export function isReservedSubject(sub: string): boolean {
+  const lower = sub.toLowerCase();
+  return lower.startsWith(ROLE_PREFIX) || (ROLES as readonly string[]).includes(lower);
+}
+
+export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant' | 'payload';
+/** `decode`/`encode` (Temporal payloads): no role but admin (`*` actions) has them. */
+export type AuthzAction = 'read' | 'write' | 'post' | 'void' | 'decode' | 'encode';
 
 /** A grant's merchant: a merchant id, or `*` for every merchant. */
 export const ALL_MERCHANTS = '*';

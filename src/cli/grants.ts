@@ -11,23 +11,38 @@ export async function runGrantCommand(
   out: Out,
   args: { user?: string; role?: string; merchant?: string },
 ): Promise<number> {
-  const redis = new Redis(deps.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // No connect up front: the change lives in PostgreSQL, and Redis only speeds up its announcement.
+  const redis = new Redis(deps.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+  });
+  redis.on('error', () => undefined);
+  const late =
+    'Redis did not take the announcement: every API replica picks the change up from PostgreSQL within its recheck interval (APP_ENV_AUTHZ_POLICY_RECHECK_MS, 5 s by default).';
   try {
-    await redis.connect();
     const input = { user: args.user, role: args.role, merchant: args.merchant } as Parameters<
       typeof grant
     >[1];
     const who = `${args.user} as ${args.role} on merchant ${args.merchant}`;
     if (command === 'grant') {
-      const { created } = await grant({ prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix }, input);
+      const { created, announced } = await grant(
+        { prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix },
+        input,
+      );
       out.line(created ? `Granted ${who}.` : `${who} was already granted; nothing changed.`);
+      if (created && !announced) out.line(late);
     } else {
-      const { revoked } = await revoke({ prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix }, input);
+      const { revoked, announced } = await revoke(
+        { prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix },
+        input,
+      );
       out.line(
         revoked
           ? `Revoked ${who}; every API replica drops it on its next request.`
           : `${who} was not granted; nothing changed.`,
       );
+      if (revoked && !announced) out.line(late);
     }
     return 0;
   } catch (err) {

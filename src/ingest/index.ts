@@ -59,8 +59,9 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
   };
   try {
     const { client, connection } = await createTemporalClient({
-      address: temporal.address,
+      transport: temporal.transport,
       namespace: temporal.namespace,
+      payloadKeys: temporal.payloadKeys,
     });
     cleanups.push(() => connection.close());
     const producer = kafka.producer({

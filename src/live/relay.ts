@@ -36,6 +36,7 @@ export interface LiveRelayOptions {
  */
 export class LiveRelay {
   private readonly clients = new Set<LiveClient>();
+  private readonly perUser = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private droppedBatches = 0;
@@ -46,13 +47,24 @@ export class LiveRelay {
     return this.clients.size;
   }
 
+  /** Open sockets of `sub` on this replica. */
+  connectionsOf(sub: string): number {
+    return this.perUser.get(sub) ?? 0;
+  }
+
   add(client: LiveClient): void {
-    if (!this.clients.has(client)) metrics.wsConnections.inc();
+    if (this.clients.has(client)) return;
+    metrics.wsConnections.inc();
     this.clients.add(client);
+    this.perUser.set(client.sub, this.connectionsOf(client.sub) + 1);
   }
 
   remove(client: LiveClient): void {
-    if (this.clients.delete(client)) metrics.wsConnections.dec();
+    if (!this.clients.delete(client)) return;
+    metrics.wsConnections.dec();
+    const left = this.connectionsOf(client.sub) - 1;
+    if (left > 0) this.perUser.set(client.sub, left);
+    else this.perUser.delete(client.sub);
   }
 
   /** A message from the channel. */

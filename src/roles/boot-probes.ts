@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import { connectionOptions } from '../temporal/connection.js';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type KafkaConfig, type TemporalConfig } from '../config/index.js';
@@ -40,8 +41,13 @@ export async function redisAnswers(url: string): Promise<void> {
 }
 
 /** The frontend answers and knows the namespace (a worker cannot poll a namespace that does not exist). */
-export async function temporalAnswers(config: Pick<TemporalConfig, 'address' | 'namespace'>): Promise<void> {
-  const connection = await Connection.connect({ address: config.address, connectTimeout: '2 seconds' });
+export async function temporalAnswers(
+  config: Pick<TemporalConfig, 'transport' | 'namespace'>,
+): Promise<void> {
+  const connection = await Connection.connect({
+    ...connectionOptions(config.transport),
+    connectTimeout: '2 seconds',
+  });
   try {
     await connection.workflowService.describeNamespace({ namespace: config.namespace });
   } finally {

@@ -36,6 +36,9 @@ export const workerRole: RoleDefinition = {
     try {
       created = await createWorker({
         address: temporal.address,
+        tls: temporal.transport.tls,
+        ...(temporal.transport.apiKey ? { apiKey: temporal.transport.apiKey } : {}),
+        payloadKeys: temporal.payloadKeys,
         namespace: temporal.namespace,
         taskQueue: temporal.taskQueue,
         activities: createActivities({

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type Activities } from '../activities/index.js';
+import { type PayloadKey, type TemporalTransport } from '../config/temporal.js';
+import { connectionOptions, dataConverter } from './connection.js';
 import { financeSinks } from './sinks.js';
 
 /** The workflow sources: .ts when run from source (tsx, tests), .js from dist/. */
@@ -15,6 +17,11 @@ export function workflowsPath(): string {
 
 export interface WorkerOptions {
   address: string;
+  /** TLS and API key (config `transport`); absent: plain TCP to `address`. */
+  tls?: TemporalTransport['tls'];
+  apiKey?: string;
+  /** Encrypts payloads (payload-codec.ts); must match every client's keys. */
+  payloadKeys?: readonly PayloadKey[];
   namespace: string;
   taskQueue: string;
   activities: Activities;
@@ -25,7 +32,9 @@ export interface WorkerOptions {
 export async function createWorker(
   options: WorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect(
+    connectionOptions({ address: options.address, tls: options.tls ?? null, apiKey: options.apiKey }),
+  );
   try {
     const worker = await Worker.create({
       connection,
@@ -34,6 +43,7 @@ export async function createWorker(
       workflowsPath: workflowsPath(),
       activities: options.activities,
       sinks: financeSinks,
+      dataConverter: dataConverter(options.payloadKeys),
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
       maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
       // Let in-flight activities (DB transactions) finish on SIGTERM.

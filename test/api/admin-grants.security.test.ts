@@ -44,7 +44,9 @@ describe('admin grants: only admins, only on their merchants', () => {
       ).statusCode,
     ).toBe(403);
     expect(
-      await prisma.casbinRule.count({ where: { ptype: 'g', v0: accountant, v1: 'admin', deletedAt: null } }),
+      await prisma.casbinRule.count({
+        where: { ptype: 'g', v0: accountant, v1: 'role:admin', deletedAt: null },
+      }),
     ).toBe(0);
   });
 

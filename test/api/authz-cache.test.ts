@@ -24,7 +24,14 @@ describe('authorization decision cache', () => {
   beforeAll(async () => {
     prisma = await testPrisma(2);
     redis = new Redis(testEnv.redisUrl);
-    authz = await Authorizer.create({ prisma, redis, keyPrefix, logger: logs.logger });
+    // A long recheck: the planted decisions below must be read, not re-derived after a PostgreSQL check.
+    authz = await Authorizer.create({
+      prisma,
+      redis,
+      keyPrefix,
+      logger: logs.logger,
+      policyRecheckMs: 60_000,
+    });
   });
   afterAll(async () => {
     await authz?.close();

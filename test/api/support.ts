@@ -7,6 +7,7 @@ import { buildApp, type ApiOptions } from '../../src/api/app.js';
 import { grant, revoke } from '../../src/auth/grants.js';
 import { type RoleName } from '../../src/auth/roles.js';
 import { createActivities } from '../../src/activities/index.js';
+import { type PayloadKey } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { type Logger } from '../../src/lib/logger.js';
 import { testEnv, uniqueName } from '../support/env.js';
@@ -30,6 +31,8 @@ export interface TestIdentity {
       claims?: Record<string, unknown>;
       expiresIn?: string | number;
       notBefore?: string | number;
+      /** `iat` (seconds since the epoch); default now. */
+      issuedAt?: number;
       issuer?: string;
       audience?: string;
       kid?: string;
@@ -72,7 +75,7 @@ export async function startIdentity(): Promise<TestIdentity> {
         .setSubject(sub)
         .setIssuer(opts.issuer ?? ISSUER)
         .setAudience(opts.audience ?? AUDIENCE)
-        .setIssuedAt()
+        .setIssuedAt(opts.issuedAt)
         .setExpirationTime(opts.expiresIn ?? '5m');
       if (opts.notBefore !== undefined) jwt = jwt.setNotBefore(opts.notBefore);
       return jwt.sign(opts.key ?? current.privateKey);
@@ -182,8 +185,12 @@ export async function createTestApi(opts: {
 }
 
 /** A Temporal worker on its own task queue, running the real workflows and activities over `prisma`. */
-export const startApiTestWorker = (prisma: PrismaClient, logger: Logger): Promise<TestWorker> =>
-  startTestWorker({ activities: createActivities({ prisma, ids: testIds, logger }) });
+export const startApiTestWorker = (
+  prisma: PrismaClient,
+  logger: Logger,
+  opts: { payloadKeys?: readonly PayloadKey[] } = {},
+): Promise<TestWorker> =>
+  startTestWorker({ activities: createActivities({ prisma, ids: testIds, logger }), ...opts });
 
 export const json = <T = Record<string, unknown>>(res: LightMyRequestResponse): T => res.json() as T;
 

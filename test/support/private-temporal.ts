@@ -1,26 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { freePort } from './ports.js';
 
 /** The binary `npm run stack:up` installs (infra/stack.sh). */
 const TEMPORAL_BIN = join(
   process.env.SF_CACHE_DIR ?? join(homedir(), '.cache/seller-finance'),
   'bin/temporal',
 );
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A Temporal dev server of this test's own, persisted to a file, so the test

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import { type Activities } from '../../src/activities/index.js';
+import { type PayloadKey } from '../../src/config/temporal.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { dataConverter } from '../../src/temporal/connection.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { financeSinks } from '../../src/temporal/sinks.js';
 import { workflowsPath } from '../../src/temporal/worker.js';
@@ -105,6 +107,8 @@ export interface TestWorkerOptions {
   namespace?: string;
   /** Poll over this connection (e.g. a TestWorkflowEnvironment's) instead of opening one; it is not closed. */
   connection?: NativeConnection;
+  /** Payload encryption keys, as the worker role configures them (src/temporal/payload-codec.ts). */
+  payloadKeys?: readonly PayloadKey[];
 }
 
 export interface TestWorker {
@@ -136,6 +140,7 @@ async function createTestWorker(opts: TestWorkerOptions) {
       workflowBundle: await workflowBundle(),
       activities: opts.activities,
       sinks: financeSinks,
+      dataConverter: dataConverter(opts.payloadKeys),
     });
     return { worker, taskQueue, closeConnection: async () => ownConnection?.close() };
   } catch (err) {
@@ -191,6 +196,10 @@ export function withWorker<T>(
   env: TestWorkflowEnvironment,
   activities: Activities,
   fn: (taskQueue: string) => Promise<T>,
+  payloadKeys?: readonly PayloadKey[],
 ): Promise<T> {
-  return withTestWorker({ activities, connection: env.nativeConnection }, fn);
+  return withTestWorker(
+    { activities, connection: env.nativeConnection, ...(payloadKeys ? { payloadKeys } : {}) },
+    fn,
+  );
 }

@@ -27,7 +27,10 @@ declare module 'fastify' {
   }
 }
 
-export type AuthPluginOptions = JwtOptions;
+export type AuthPluginOptions = JwtOptions & {
+  /** See AuthorizerOptions.policyRecheckMs. */
+  policyRecheckMs?: number;
+};
 
 /**
  * AuthN on every non-public route (docs/reference/http-api.md): a Bearer ES256 JWT verified
@@ -36,13 +39,14 @@ export type AuthPluginOptions = JwtOptions;
  * through the helpers below.
  */
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app, opts) => {
-    const verify = createJwtVerifier(opts);
+  async (app, { policyRecheckMs, ...jwt }) => {
+    const verify = createJwtVerifier(jwt);
     const authz = await Authorizer.create({
       prisma: app.prisma,
       redis: app.redis,
       keyPrefix: app.redisKeyPrefix,
       logger: app.log,
+      ...(policyRecheckMs !== undefined ? { policyRecheckMs } : {}),
     });
     app.decorate('authz', authz);
     app.decorateRequest('principal', null);

@@ -6,8 +6,15 @@ import { LiveRelay } from '../../live/relay.js';
 declare module 'fastify' {
   interface FastifyInstance {
     live: LiveRelay;
+    /** The per-socket bounds routes/live.ts enforces. */
+    liveBounds: LiveSocketBounds;
   }
 }
+
+export type LiveSocketBounds = Pick<
+  LiveUpdatesOptions,
+  'maxConnections' | 'maxConnectionsPerUser' | 'maxMessagesPerMinute' | 'maxTokenAgeSeconds'
+>;
 
 /** The subprotocol of the live-update messages (docs/api.md, "Live updates"). */
 export const LIVE_SUBPROTOCOL = 'finance.v1';
@@ -21,6 +28,14 @@ export interface LiveUpdatesOptions {
   maxPendingBatches: number;
   /** Largest client → server message (a `subscribe`). */
   maxClientMessageBytes: number;
+  /** Open sockets on this replica; one more is closed at once with 1013 (try again later: another replica may have room). */
+  maxConnections: number;
+  /** Open sockets of one `sub` on this replica; one more is closed at once with 1008. */
+  maxConnectionsPerUser: number;
+  /** Client → server messages per socket per minute, in bursts of up to a sixth of it; beyond, closed with 4429. */
+  maxMessagesPerMinute: number;
+  /** A socket lives at most this long after its token was issued (`iat`), even if the token has not expired: 4401. */
+  maxTokenAgeSeconds: number;
 }
 
 export const DEFAULT_LIVE_UPDATES: LiveUpdatesOptions = {
@@ -28,6 +43,10 @@ export const DEFAULT_LIVE_UPDATES: LiveUpdatesOptions = {
   maxBufferedBytes: 1024 * 1024,
   maxPendingBatches: 10_000,
   maxClientMessageBytes: 16 * 1024,
+  maxConnections: 10_000,
+  maxConnectionsPerUser: 10,
+  maxMessagesPerMinute: 120,
+  maxTokenAgeSeconds: 3_600,
 };
 
 /**
@@ -69,6 +88,12 @@ export const liveUpdatesPlugin = fp<Omit<LiveUpdatesOptions, 'maxClientMessageBy
       maxPendingBatches: opts.maxPendingBatches,
     });
     app.decorate('live', relay);
+    app.decorate('liveBounds', {
+      maxConnections: opts.maxConnections,
+      maxConnectionsPerUser: opts.maxConnectionsPerUser,
+      maxMessagesPerMinute: opts.maxMessagesPerMinute,
+      maxTokenAgeSeconds: opts.maxTokenAgeSeconds,
+    });
 
     const subscriber = app.redis.duplicate();
     subscriber.on('error', (err: Error) =>

@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import fp from 'fastify-plugin';
+import { type PayloadKey, type TemporalTransport } from '../../config/temporal.js';
+import { connectionOptions, dataConverter } from '../../temporal/connection.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +19,9 @@ export interface TemporalAccess {
 
 export interface TemporalPluginOptions {
   address: string;
+  tls?: TemporalTransport['tls'];
+  apiKey?: string;
+  payloadKeys?: readonly PayloadKey[];
   namespace: string;
   taskQueue: string;
   uiUrl: string;
@@ -28,8 +33,15 @@ export interface TemporalPluginOptions {
  */
 export const temporalPlugin = fp<TemporalPluginOptions>(
   async (app, opts) => {
-    const connection = Connection.lazy({ address: opts.address, connectTimeout: '5 seconds' });
-    const client = new Client({ connection, namespace: opts.namespace });
+    const connection = Connection.lazy({
+      ...connectionOptions({ address: opts.address, tls: opts.tls ?? null, apiKey: opts.apiKey }),
+      connectTimeout: '5 seconds',
+    });
+    const client = new Client({
+      connection,
+      namespace: opts.namespace,
+      dataConverter: dataConverter(opts.payloadKeys),
+    });
     app.decorate('temporal', {
       client,
       connection,

@@ -1,4 +1,5 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyRequest } from 'fastify';
 import { grant, listGrants, revoke } from '../../auth/grants.js';
 import { notFound } from '../errors.js';
 import { principalOf, requireAction } from '../plugins/auth.js';
@@ -6,6 +7,13 @@ import { ERRORS } from '../schemas/common.js';
 import { GrantBody, GrantList, GrantListQuery, GrantResult } from '../schemas/grants.js';
 
 const tags = ['admin'];
+
+/** The change is committed; only its fast path is lost: replicas notice within their recheck interval. */
+const unannounced = (request: FastifyRequest, version: string | null) =>
+  request.log.warn(
+    { event: 'finance.authz.change_not_announced', version },
+    'policy change committed but Redis did not take the notification: replicas pick it up at their next recheck',
+  );
 const security = [{ bearerAuth: [] }];
 
 /**
@@ -58,11 +66,12 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { created } = await grant(deps(), request.body);
+      const { created, announced, version } = await grant(deps(), request.body);
       request.log.info(
-        { event: 'finance.authz.granted', by: principalOf(request).sub, ...request.body, created },
+        { event: 'finance.authz.granted', by: principalOf(request).sub, ...request.body, created, version },
         'grant added',
       );
+      if (created && !announced) unannounced(request, version);
       return reply.status(created ? 201 : 200).send({ ...request.body, created });
     },
   );
@@ -80,12 +89,13 @@ export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await requireAction(request, request.body.merchant, 'grant', 'write', 'merchant');
-      const { revoked } = await revoke(deps(), request.body);
+      const { revoked, announced, version } = await revoke(deps(), request.body);
       if (!revoked) throw notFound('grant');
       request.log.info(
-        { event: 'finance.authz.revoked', by: principalOf(request).sub, ...request.body },
+        { event: 'finance.authz.revoked', by: principalOf(request).sub, ...request.body, version },
         'grant revoked',
       );
+      if (!announced) unannounced(request, version);
       return reply.status(204).send(null);
     },
   );

@@ -14,9 +14,11 @@ const MAX_FILTER_MERCHANTS = 1000;
  * The token is checked by the auth plugin before the upgrade (Bearer header,
  * or a `bearer.<jwt>` subprotocol for browsers; never the query string, which
  * ends up in access logs): without a valid one the answer is a bare 401 and no
- * socket is opened. Authorization is per message (live/relay.ts). The socket
- * is closed with 4401 when the token expires; the client reconnects with a
- * fresh one. Message format: docs/api.md, "Live updates".
+ * socket is opened. Authorization is per message (live/relay.ts). Bounds
+ * (plugins/live-updates.ts), each closing the socket with its own code: the
+ * replica's and the user's connection limits (1013, 1008, before `ready`), the
+ * inbound message rate (4429), and the token's expiry or age (4401: reconnect
+ * with a fresh token). Message format: docs/api.md, "Live updates".
  */
 export const liveRoutes: FastifyPluginAsync = async (app) => {
   app.route({
@@ -28,8 +30,27 @@ export const liveRoutes: FastifyPluginAsync = async (app) => {
       throw new ApiError('UPGRADE_REQUIRED', 'GET /ws is a WebSocket endpoint: send an Upgrade request');
     },
     wsHandler: (socket, request) => {
-      const { sub, expiresAt } = principalOf(request);
+      const { sub, expiresAt, issuedAt } = principalOf(request);
       const relay = app.live;
+      const bounds = app.liveBounds;
+      const openedAt = Date.now();
+      const refuse = (code: number, reason: string, event: string) => {
+        request.log.warn({ event, sub, connections: relay.connections }, `WebSocket refused: ${reason}`);
+        socket.close(code, reason);
+      };
+      // Checked and added with no await in between, so concurrent upgrades cannot overshoot.
+      if (relay.connections >= bounds.maxConnections)
+        return refuse(1013, 'server at its connection limit, retry later', 'finance.ws.replica_full');
+      if (relay.connectionsOf(sub) >= bounds.maxConnectionsPerUser)
+        return refuse(1008, 'too many connections for this user', 'finance.ws.too_many_connections');
+
+      // The token's age bounds the socket too: `iat` + max age, or the connection time when it has no `iat`.
+      const tooOldAt = (issuedAt ?? openedAt) + bounds.maxTokenAgeSeconds * 1000;
+      const closeAt = Math.min(expiresAt, tooOldAt);
+      const closeReason =
+        closeAt === expiresAt ? 'token expired' : 'token too old: reconnect with a fresh token';
+      if (closeAt <= openedAt) return refuse(4401, closeReason, 'finance.ws.token_expired');
+
       const client: LiveClient = {
         sub,
         socket,
@@ -38,25 +59,37 @@ export const liveRoutes: FastifyPluginAsync = async (app) => {
         alive: true,
         delivered: 0,
       };
-      const openedAt = Date.now();
       const send = (message: Record<string, unknown>) => relay.send(client, JSON.stringify(message));
+      const inbound = messageBucket(bounds.maxMessagesPerMinute);
 
       let expiry: NodeJS.Timeout | undefined;
-      const closeAtExpiry = () => {
-        const left = expiresAt - Date.now();
+      const closeAtDeadline = () => {
+        const left = closeAt - Date.now();
         if (left > 0) {
-          expiry = setTimeout(closeAtExpiry, Math.min(left, MAX_TIMER_MS));
+          expiry = setTimeout(closeAtDeadline, Math.min(left, MAX_TIMER_MS));
           return;
         }
-        request.log.info({ event: 'finance.ws.token_expired', sub }, 'WebSocket token expired: closing');
-        socket.close(4401, 'token expired');
+        request.log.info(
+          { event: 'finance.ws.token_expired', sub, reason: closeReason },
+          'WebSocket closing',
+        );
+        socket.close(4401, closeReason);
       };
 
       socket.on('pong', () => {
         client.alive = true;
       });
       socket.on('message', (data: RawData, isBinary: boolean) => {
+        if (socket.readyState !== socket.OPEN) return;
         client.alive = true;
+        if (!inbound.take()) {
+          request.log.warn(
+            { event: 'finance.ws.message_rate_exceeded', sub },
+            'WebSocket client sends too fast: closed',
+          );
+          socket.close(4429, 'too many messages');
+          return;
+        }
         const reply = answer(client, data, isBinary);
         if (reply) send(reply);
       });
@@ -86,11 +119,37 @@ export const liveRoutes: FastifyPluginAsync = async (app) => {
         },
         'WebSocket client connected',
       );
-      send({ type: 'ready', expiresAt: new Date(expiresAt).toISOString() });
-      closeAtExpiry();
+      send({
+        type: 'ready',
+        expiresAt: new Date(expiresAt).toISOString(),
+        closesAt: new Date(closeAt).toISOString(),
+      });
+      closeAtDeadline();
     },
   });
 };
+
+/**
+ * A token bucket: `perMinute` messages a minute, in bursts of up to a sixth
+ * of it (ten seconds' worth), so a client's reconnect-and-subscribe burst
+ * passes and a flood does not.
+ */
+function messageBucket(perMinute: number): { take(): boolean } {
+  const capacity = Math.max(1, Math.ceil(perMinute / 6));
+  const perMs = perMinute / 60_000;
+  let tokens = capacity;
+  let at = Date.now();
+  return {
+    take() {
+      const now = Date.now();
+      tokens = Math.min(capacity, tokens + (now - at) * perMs);
+      at = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
 
 /** The reply to a client → server message (docs/api.md): `subscribe` narrows the merchants, `ping` is answered. */
 function answer(client: LiveClient, data: RawData, isBinary: boolean): Record<string, unknown> | null {
