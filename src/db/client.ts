@@ -11,11 +11,15 @@ export interface DbOptions {
   /** Statement timeout for every connection, so a stuck lock surfaces as a retryable error. */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** How long opening a connection, or waiting for a free one, may take before it fails (default 5 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
- * Prisma Client 7 with the `pg` driver adapter: no query-engine binary at
- * runtime, one pg pool per process.
+ * The process's one pg pool, owned by a Prisma Client 7 through its `pg`
+ * driver adapter (no query-engine binary). The service runs every statement
+ * on the pool through the executor (executor.ts, `dbOf`); the client's typed
+ * API is what tests and tools inspect the database with.
  */
 export function createPrisma(options: DbOptions): PrismaClient {
   const pool = new pg.Pool({
@@ -27,10 +31,10 @@ export function createPrisma(options: DbOptions): PrismaClient {
     // If this process dies mid-statement, the server notices within a second and
     // rolls the statement back instead of finishing it for nobody.
     options: '-c client_connection_check_interval=1000',
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
-    // Idle connections never keep a finished process alive (the posting path uses
-    // the pool directly, so Prisma's $disconnect may have nothing to close).
+    // Idle connections never keep a finished process alive (statements run on the
+    // pool directly, so Prisma's $disconnect may have nothing to close).
     allowExitOnIdle: true,
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
@@ -40,7 +44,7 @@ export function createPrisma(options: DbOptions): PrismaClient {
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
-/** The pg pool behind a client, for saturation checks (API load shedding, readiness). */
+/** The pg pool behind a client: what the executor runs statements on (executor.ts). */
 export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return pools.get(prisma);
 }

@@ -3,15 +3,23 @@ import { Prisma } from './client.js';
 /**
  * Classifies database failures by what the server and the drivers report in
  * structured form — the PostgreSQL SQLSTATE, Prisma's error codes, the pg
- * driver adapter's error kinds, Node's socket error codes and Prisma's error
- * classes — never by the wording of a message, which changes between
- * versions and locales.
- *
- * What no field identifies stays unclassified: the pg driver reports a
- * dropped connection ("Connection terminated unexpectedly") and an exhausted
- * pool wait as plain errors without a code. Temporal retries those like any
- * unexpected activity error; the API answers them as an internal error.
+ * driver adapter's error kinds, Node's socket error codes and error classes —
+ * never by the wording of a message, which changes between versions and
+ * locales. Failures below SQL that carry none of these (a dropped connection,
+ * a pool whose wait timed out) are typed by the executor (executor.ts) as
+ * `DatabaseUnavailableError`.
  */
+
+/** The database could not be reached or the connection broke: retry later (the API answers 503). */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(cause: unknown) {
+    super(`the database is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, {
+      cause,
+    });
+  }
+}
+
 const TRANSIENT_SQLSTATES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected (never expected: locks are taken in id order)
@@ -102,6 +110,7 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /** Worth retrying as is: the connection, a lock, a timeout or a conflict, not the statement. */
 export function isTransientDbError(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
   const state = sqlState(err);
   if (state) return TRANSIENT_SQLSTATES.has(state) || TRANSIENT_CLASSES.includes(state.slice(0, 2));
   return (
