@@ -38,7 +38,9 @@ export const DEFAULT_ACCOUNTS = [
   },
 ] as const satisfies readonly DefaultAccount[];
 
-export type DefaultAccountCode = (typeof DEFAULT_ACCOUNTS)[number]['code'];
+/** The side an account of this type normally grows on: assets and expenses by debits, the rest by credits. */
+export const defaultNormalBalance = (type: AccountType): Direction =>
+  type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
 
 export const opposite = (d: Direction): Direction => (d === 'DEBIT' ? 'CREDIT' : 'DEBIT');
 

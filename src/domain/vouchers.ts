@@ -1,5 +1,5 @@
 /** Voucher types, their number prefixes and which may be voided (docs/reference/data-model.md, invariants.md). */
-export const VOUCHER_PREFIXES = {
+const VOUCHER_PREFIXES = {
   SALE: 'SL',
   COGS: 'CG',
   RECEIPT: 'RC',
@@ -15,7 +15,7 @@ export const VOUCHER_PREFIXES = {
 export type VoucherType = keyof typeof VOUCHER_PREFIXES;
 export const VOUCHER_TYPES = Object.keys(VOUCHER_PREFIXES) as VoucherType[];
 
-/** Width of the per-year running number: RC-2026-000042. */
+/** Width the per-year running number is padded to (never cut): RC-2026-000042, RC-2026-1234567. */
 const NUMBER_WIDTH = 6;
 
 export function voucherPrefix(type: VoucherType): string {
@@ -27,13 +27,25 @@ export function numberingYear(postedAt: Date): number {
   return postedAt.getUTCFullYear();
 }
 
+/**
+ * A voucher number is `<head><running number padded to width>`. The posting
+ * statement takes the counter's next value inside the database and formats
+ * it with these two parts, so the format is defined here only.
+ */
+export function voucherNumberFormat(type: VoucherType, year: number): { head: string; width: number } {
+  return { head: `${voucherPrefix(type)}-${year}-`, width: NUMBER_WIDTH };
+}
+
 export function formatVoucherNumber(type: VoucherType, year: number, n: number): string {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`voucher number must be a positive integer, got ${n}`);
-  return `${voucherPrefix(type)}-${year}-${String(n).padStart(NUMBER_WIDTH, '0')}`;
+  const { head, width } = voucherNumberFormat(type, year);
+  return `${head}${String(n).padStart(width, '0')}`;
 }
 
-const VOUCHER_NUMBER = /^(SL|CG|RC|RF|PU|IA|AD|TR|EX|RV)-(\d{4})-(\d{6,})$/;
+const VOUCHER_NUMBER = new RegExp(
+  `^(${Object.values(VOUCHER_PREFIXES).join('|')})-(\\d{4})-(\\d{${NUMBER_WIDTH},})$`,
+);
 
 export function isVoucherNumber(s: string): boolean {
   return VOUCHER_NUMBER.test(s);
