@@ -14,7 +14,10 @@ import { postPlan } from '../src/activities/posting.js';
 import { buildApp, API_PREFIX } from '../src/api/app.js';
 import { startServer } from '../src/api/server.js';
 import { grant } from '../src/auth/grants.js';
-import { createPrisma } from '../src/db/client.js';
+import { listAccounts } from '../src/db/accounts.js';
+import { closePrisma, createPrisma } from '../src/db/client.js';
+import { dbOf } from '../src/db/executor.js';
+import { EVERY_MERCHANT } from '../src/db/tenancy.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -43,11 +46,12 @@ export async function runApiBench(): Promise<void> {
 
   const logger = createLogger({ level: 'error' });
   const prisma = createPrisma({ url: dbUrl, poolSize: 4, applicationName: 'bench-setup' });
+  const db = dbOf(prisma);
   const ids = new IdGenerator(11);
   const run = Date.now().toString(36);
   const merchantId = String(BigInt(Date.now()) * 1000n + BigInt(process.pid % 1000));
   await applyMerchantChange(
-    { prisma, ids, logger },
+    { db, ids, logger },
     {
       op: 'c',
       position: '1',
@@ -55,15 +59,12 @@ export async function runApiBench(): Promise<void> {
     },
   );
   const accounts = Object.fromEntries(
-    (await prisma.financeAccount.findMany({ where: { merchantId: BigInt(merchantId) } })).map((a) => [
-      a.code,
-      a.id.toString(),
-    ]),
+    (await listAccounts(db, EVERY_MERCHANT, { merchantId }, null, 100)).map((a) => [a.code, a.id]),
   );
   let voucherId = '';
   for (let i = 0; i < 120; i += 1) {
     const v = await postPlan(
-      { prisma, ids, logger },
+      { db, ids, logger },
       {
         merchantId,
         voucherType: 'RECEIPT',
@@ -123,7 +124,7 @@ export async function runApiBench(): Promise<void> {
   const tokens: string[] = [];
   for (let i = 0; i < connections; i += 1) {
     const sub = `bench-viewer-${run}-${i}`;
-    await grant({ prisma, redis, keyPrefix }, { user: sub, role: 'viewer', merchant: merchantId });
+    await grant({ db, redis, keyPrefix }, { user: sub, role: 'viewer', merchant: merchantId });
     tokens.push(await sign(sub));
   }
   const tokenDir = mkdtempSync(join(tmpdir(), 'sf-bench-tokens-'));
@@ -221,7 +222,7 @@ export async function runApiBench(): Promise<void> {
   await server.close();
   rmSync(tokenDir, { recursive: true, force: true });
   await redis.quit();
-  await prisma.$disconnect();
+  await closePrisma(prisma);
   await new Promise<void>((resolve) => jwks.close(() => resolve()));
 }
 

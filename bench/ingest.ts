@@ -6,7 +6,11 @@ import { createActivities } from '../src/activities/index.js';
 import { applyMerchantChange } from '../src/activities/merchants.js';
 import { parseKafkaConfig } from '../src/config/kafka.js';
 import { parseTemporalConfig } from '../src/config/temporal.js';
-import { createPrisma, type PrismaClient } from '../src/db/client.js';
+import { listAccounts } from '../src/db/accounts.js';
+import { closePrisma, createPrisma } from '../src/db/client.js';
+import { type Db, dbOf } from '../src/db/executor.js';
+import { EVERY_MERCHANT } from '../src/db/tenancy.js';
+import { vouchersOfEvents } from '../src/db/vouchers.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { createIngest } from '../src/ingest/index.js';
 import { createKafka } from '../src/ingest/kafka.js';
@@ -75,7 +79,7 @@ export async function runIngestBench(): Promise<IngestBenchResult> {
   );
 
   const prisma = createPrisma({ url: DB_URL, poolSize: 30, applicationName: 'bench-ingest' });
-  const rig = await startRig(prisma);
+  const rig = await startRig(dbOf(prisma));
   try {
     const offered = ceilingPerSecond * OFFER_FACTOR;
     const flood = await offer(rig, offered, SECONDS);
@@ -96,7 +100,7 @@ export async function runIngestBench(): Promise<IngestBenchResult> {
     return { ceilingPerSecond, sustainedPerSecond, ratio, lagAtEnd: flood.lagAtEnd, paced: result };
   } finally {
     await rig.stop();
-    await prisma.$disconnect();
+    await closePrisma(prisma);
   }
 }
 
@@ -157,12 +161,12 @@ interface Rig {
   topics: { sale: string; inventory: string };
   groupId: string;
   merchants: { merchantId: string; bank: string }[];
-  prisma: PrismaClient;
+  db: Db;
   stop(): Promise<void>;
 }
 
 /** Worker + ingest on fresh topics, group and task queue, and MERCHANTS provisioned merchants. */
-async function startRig(prisma: PrismaClient): Promise<Rig> {
+async function startRig(db: Db): Promise<Rig> {
   const kafkaConfig = parseKafkaConfig({
     APP_ENV_KAFKA_BROKERS: BROKERS,
     APP_ENV_KAFKA_GROUP_ID: `${run}-group`,
@@ -185,17 +189,15 @@ async function startRig(prisma: PrismaClient): Promise<Rig> {
       Array.from({ length: Math.min(20, MERCHANTS - i) }, async (_, j) => {
         const merchantId = String(base + i + j + 1);
         await applyMerchantChange(
-          { prisma, ids, logger },
+          { db, ids, logger },
           {
             op: 'c',
             position: '1',
             merchant: { id: merchantId, name: `Bench ${merchantId}`, currency: 'USD', status: 'ACTIVE' },
           },
         );
-        const bank = await prisma.financeAccount.findFirstOrThrow({
-          where: { merchantId: BigInt(merchantId), code: 'BANK' },
-        });
-        return { merchantId, bank: bank.id.toString() };
+        const [bank] = await listAccounts(db, EVERY_MERCHANT, { merchantId, code: 'BANK' }, null, 1);
+        return { merchantId, bank: bank!.id };
       }),
     );
     merchants.push(...batch);
@@ -207,7 +209,7 @@ async function startRig(prisma: PrismaClient): Promise<Rig> {
     namespace: NAMESPACE,
     taskQueue: temporal.taskQueue,
     workflowsPath: workflowsPath(),
-    activities: createActivities({ prisma, ids, logger }),
+    activities: createActivities({ db, ids, logger }),
     maxConcurrentActivityTaskExecutions: WORKER_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: WORKER_WORKFLOW_TASKS,
   });
@@ -230,7 +232,7 @@ async function startRig(prisma: PrismaClient): Promise<Rig> {
     topics: { sale: kafkaConfig.topics.sale, inventory: kafkaConfig.topics.inventory },
     groupId: kafkaConfig.groupId,
     merchants,
-    prisma,
+    db,
     async stop() {
       await ingest.stop();
       worker.shutdown();
@@ -281,21 +283,19 @@ async function offer(rig: Rig, rate: number, seconds: number): Promise<Offered> 
   const ids = [...producedAt.keys()];
   const expectedVouchers = ids.length + Math.ceil(ids.length / 3);
   const deadline = Date.now() + 300_000;
-  let rows: { event_id: string; last: Date; vouchers: bigint }[] = [];
+  let rows: Awaited<ReturnType<typeof vouchersOfEvents>> = [];
   for (;;) {
-    rows = await rig.prisma.$queryRaw`
-      SELECT event_id, max(created_at) AS last, count(*) AS vouchers
-        FROM finance."FinanceVoucher" WHERE event_id = ANY(${ids}::text[]) GROUP BY event_id`;
-    const posted = rows.reduce((s, r) => s + Number(r.vouchers), 0);
+    rows = await vouchersOfEvents(rig.db, ids);
+    const posted = rows.reduce((s, r) => s + r.vouchers, 0);
     if (posted >= expectedVouchers || Date.now() > deadline) break;
     await sleep(500);
   }
-  const inWindow = rows.filter((r) => r.last.getTime() <= windowEnd);
+  const inWindow = rows.filter((r) => r.lastCreatedAt.getTime() <= windowEnd);
   return {
     postedInWindow: inWindow.length,
-    vouchersInWindow: inWindow.reduce((s, r) => s + Number(r.vouchers), 0),
+    vouchersInWindow: inWindow.reduce((s, r) => s + r.vouchers, 0),
     lagAtEnd,
-    latenciesMs: rows.map((r) => r.last.getTime() - producedAt.get(r.event_id)!),
+    latenciesMs: rows.map((r) => r.lastCreatedAt.getTime() - producedAt.get(r.eventId)!),
   };
 }
 

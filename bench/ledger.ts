@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { postPlan } from '../src/activities/posting.js';
 import { applyMerchantChange } from '../src/activities/merchants.js';
-import { createPrisma, type PrismaClient } from '../src/db/client.js';
+import { insertAccount, listAccounts } from '../src/db/accounts.js';
+import { closePrisma, createPrisma } from '../src/db/client.js';
+import { dbOf } from '../src/db/executor.js';
+import { EVERY_MERCHANT } from '../src/db/tenancy.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { type PostingPlan } from '../src/domain/posting-plan.js';
 import { IdGenerator } from '../src/lib/ids.js';
@@ -37,9 +40,9 @@ export async function runLedgerBench(opts: LedgerBenchOptions) {
   const prisma = createPrisma({ url: opts.dbUrl, poolSize: opts.callers + 2, applicationName: 'bench' });
   const ids = new IdGenerator(9);
   const logger = createLogger({ level: 'error' });
-  const deps = { prisma, ids, logger };
+  const deps = { db: dbOf(prisma), ids, logger };
   const run = Date.now().toString(36);
-  const merchants = await createMerchants(prisma, deps, 100, run);
+  const merchants = await createMerchants(deps, 100, run);
   const rows: string[][] = [];
   console.log(`\nLedger posting: ${opts.callers} concurrent callers, ${opts.seconds} s per scenario`);
   for (const scenario of SCENARIOS) {
@@ -66,7 +69,7 @@ export async function runLedgerBench(opts: LedgerBenchOptions) {
       `  ${scenario.padEnd(13)} ${fmt(m.perSecond).padStart(6)} vouchers/s  p50 ${fmt(m.p50, 1)} ms  p99 ${fmt(m.p99, 1)} ms  errors ${m.errors}  yardstick ${fmt(yardstick)}/s  ratio ${fmt(ratio, 2)}`,
     );
   }
-  await prisma.$disconnect();
+  await closePrisma(prisma);
   return rows;
 }
 
@@ -76,7 +79,6 @@ interface BenchMerchant {
 }
 
 async function createMerchants(
-  prisma: PrismaClient,
   deps: Parameters<typeof applyMerchantChange>[0],
   n: number,
   run: string,
@@ -92,23 +94,17 @@ async function createMerchants(
     });
     // 20 accounts per merchant: the 11 defaults and 9 more, all DEBIT-normal assets or defaults.
     for (let k = 0; k < 9; k += 1) {
-      await prisma.financeAccount.create({
-        data: {
-          id: deps.ids.next(),
-          merchantId: BigInt(id),
-          code: `BENCH_${k}`,
-          name: `Bench ${k}`,
-          type: 'ASSET',
-          normalBalance: 'DEBIT',
-        },
+      await insertAccount(deps.db, {
+        id: deps.ids.nextString(),
+        merchantId: id,
+        code: `BENCH_${k}`,
+        name: `Bench ${k}`,
+        type: 'ASSET',
+        normalBalance: 'DEBIT',
       });
     }
-    const accounts = await prisma.financeAccount.findMany({
-      where: { merchantId: BigInt(id) },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-    });
-    merchants.push({ id, accounts: accounts.map((a) => a.id.toString()) });
+    const accounts = await listAccounts(deps.db, EVERY_MERCHANT, { merchantId: id }, null, 100);
+    merchants.push({ id, accounts: accounts.map((a) => a.id) });
   }
   return merchants;
 }

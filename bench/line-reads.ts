@@ -1,10 +1,13 @@
 import type pg from 'pg';
 import { applyMerchantChange } from '../src/activities/merchants.js';
 import { postPlan } from '../src/activities/posting.js';
-import { accountLines, balanceAt, trialBalance } from '../src/api/queries/accounts.js';
-import { createPrisma, poolOf, type Prisma, type PrismaClient } from '../src/db/client.js';
+import { accountLines, lineSumsAt, merchantLineSumsAt } from '../src/db/account-ledger.js';
+import { listAccounts } from '../src/db/accounts.js';
+import { closePrisma, createPrisma, poolOf, type Prisma } from '../src/db/client.js';
+import { type Db, dbOf } from '../src/db/executor.js';
 import { applyMigrations } from '../src/db/migrate.js';
-import { type Sql, sqlOf } from '../src/db/sql.js';
+import { EVERY_MERCHANT } from '../src/db/tenancy.js';
+import { balanceOf, trialBalance } from '../src/domain/trial-balance.js';
 import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { ensureDatabase } from './ledger.js';
@@ -14,7 +17,7 @@ import { fmt } from './stats.js';
  * `npm run bench line-reads`: the API's date-ranged reads of one account with
  * a long history — GET /accounts/:id/transactions?from=&to=, GET
  * /accounts/:id/balance?at= and the trial balance — each run through the
- * API's own query functions: its plan (EXPLAIN ANALYZE, as a custom plan and
+ * API's own repository functions: its plan (EXPLAIN ANALYZE, as a custom plan and
  * as the generic plan a prepared statement may switch to after five runs) and
  * its median time over repeated runs on the pool, as the API runs it.
  *
@@ -39,7 +42,7 @@ export async function runLineReadsBench(): Promise<void> {
   await applyMigrations({ databaseUrl: dbUrl });
   const prisma = createPrisma({ url: dbUrl, poolSize: 4, applicationName: 'bench-line-reads' });
   try {
-    const cash = await buildHistory(prisma);
+    const cash = await buildHistory(dbOf(prisma));
     const pool = poolOf(prisma)!;
     await pool.query('ANALYZE finance."FinanceTransaction"');
     const indexes = await pool.query<{ indexname: string }>(
@@ -51,8 +54,10 @@ export async function runLineReadsBench(): Promise<void> {
     for (const r of indexes.rows) console.log(`  ${r.indexname}`);
 
     const end = START + SPAN_MS;
-    const account = { id: cash.id, normalBalance: 'DEBIT' as const };
-    const reads: [string, (sql: Sql) => Promise<unknown>][] = [
+    const balanceAt = async (db: Db, at: Date) => balanceOf('DEBIT', await lineSumsAt(db, cash.id, at));
+    const trialBalanceAt = async (db: Db, at: Date) =>
+      trialBalance(await merchantLineSumsAt(db, MERCHANT, at));
+    const reads: [string, (sql: Db) => Promise<unknown>][] = [
       ['transactions, first page, no range', (sql) => accountLines(sql, cash.id, {}, 50)],
       [
         'transactions, the last 30 days',
@@ -82,13 +87,10 @@ export async function runLineReadsBench(): Promise<void> {
         'transactions, the whole two years',
         (sql) => accountLines(sql, cash.id, { from: new Date(START), to: new Date(end) }, 50),
       ],
-      ['balance at yesterday', (sql) => balanceAt(sql, account, new Date(end - DAY))],
-      ['balance at a month after the start', (sql) => balanceAt(sql, account, new Date(START + 30 * DAY))],
-      [
-        'trial balance at a month after the start',
-        (sql) => trialBalance(sql, MERCHANT, new Date(START + 30 * DAY)),
-      ],
-      ['trial balance at yesterday', (sql) => trialBalance(sql, MERCHANT, new Date(end - DAY))],
+      ['balance at yesterday', (sql) => balanceAt(sql, new Date(end - DAY))],
+      ['balance at a month after the start', (sql) => balanceAt(sql, new Date(START + 30 * DAY))],
+      ['trial balance at a month after the start', (sql) => trialBalanceAt(sql, new Date(START + 30 * DAY))],
+      ['trial balance at yesterday', (sql) => trialBalanceAt(sql, new Date(end - DAY))],
     ];
     const client = await pool.connect();
     try {
@@ -102,7 +104,7 @@ export async function runLineReadsBench(): Promise<void> {
         }
         await client.query('RESET plan_cache_mode');
         const times: number[] = [];
-        const sql = sqlOf(prisma);
+        const sql = dbOf(prisma);
         for (let i = 0; i < RUNS; i += 1) {
           const t0 = performance.now();
           await read(sql);
@@ -117,14 +119,14 @@ export async function runLineReadsBench(): Promise<void> {
       client.release();
     }
   } finally {
-    await prisma.$disconnect();
+    await closePrisma(prisma);
   }
 }
 
 /** Runs a read with every statement it sends EXPLAINed (as a prepared statement) before it runs. */
-async function explain(client: pg.PoolClient, read: (sql: Sql) => Promise<unknown>): Promise<string[]> {
+async function explain(client: pg.PoolClient, read: (sql: Db) => Promise<unknown>): Promise<string[]> {
   const plans: string[] = [];
-  const explaining: Sql = {
+  const explaining: Db = {
     async query<T>(s: Prisma.Sql) {
       await client.query('DEALLOCATE ALL');
       await client.query(`PREPARE line_read AS ${s.text}`);
@@ -137,6 +139,7 @@ async function explain(client: pg.PoolClient, read: (sql: Sql) => Promise<unknow
       return (await client.query({ text: s.text, values: s.values as unknown[] })).rows as T[];
     },
     execute: () => Promise.resolve(0),
+    transaction: (fn) => fn(explaining),
   };
   await read(explaining);
   return plans;
@@ -150,19 +153,19 @@ function literal(client: pg.PoolClient, value: unknown): string {
 }
 
 /** The merchant and its CASH history; posts only what an earlier run did not. */
-async function buildHistory(prisma: PrismaClient): Promise<{ id: string; lines: number }> {
+async function buildHistory(db: Db): Promise<{ id: string; lines: number }> {
   const ids = new IdGenerator(12);
   const logger = createLogger({ level: 'error' });
-  const deps = { prisma, ids, logger };
+  const deps = { db, ids, logger };
   await applyMerchantChange(deps, {
     op: 'c',
     position: '1',
     merchant: { id: MERCHANT, name: 'Line reads', currency: 'USD', status: 'ACTIVE' },
   });
-  const cash = await prisma.financeAccount.findFirstOrThrow({
-    where: { merchantId: BigInt(MERCHANT), code: 'CASH', deletedAt: null },
-  });
-  let next = Number(cash.postingSequence);
+  const cashOf = async () =>
+    (await listAccounts(db, EVERY_MERCHANT, { merchantId: MERCHANT, code: 'CASH' }, null, 1))[0]!;
+  const cash = await cashOf();
+  let next = cash.postingSequence;
   if (next < LINES) console.log(`line reads: posting ${LINES - next} vouchers (once per database)…`);
   const post = async (i: number) => {
     const late = i % 100 === 99 ? 3 * DAY : 0;
@@ -189,6 +192,6 @@ async function buildHistory(prisma: PrismaClient): Promise<{ id: string; lines: 
     await Promise.all(batch.map(post));
     next += batch.length;
   }
-  const lines = await prisma.financeTransaction.count({ where: { accountId: cash.id, deletedAt: null } });
-  return { id: cash.id.toString(), lines };
+  // The account's posting sequence counts its lines (db/invariants.ts: balance-equals-lines).
+  return { id: cash.id, lines: (await cashOf()).postingSequence };
 }

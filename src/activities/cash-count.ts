@@ -1,4 +1,4 @@
-import { findMerchantAccount } from '../db/ledger-sql.js';
+import { readAccountBalance } from '../db/accounts.js';
 import { cashCountLines } from '../domain/manual-plans.js';
 import { money, parseMoney } from '../domain/money.js';
 import { type PostingPlan } from '../domain/posting-plan.js';
@@ -27,7 +27,7 @@ const ATTEMPTS = 5;
 export async function postCashCount(deps: LedgerDeps, input: CashCountInput): Promise<PostedVoucher | null> {
   const counted = parseMoney(input.countedBalance, 'countedBalance');
   for (let attempt = 1; ; attempt += 1) {
-    const account = await findMerchantAccount(deps.prisma, input.plan.merchantId, input.accountId);
+    const account = await readAccountBalance(deps.db, input.plan.merchantId, input.accountId);
     if (!account) throw accountNotFound([input.accountId], input.plan.merchantId);
     const lines = cashCountLines(input.accountId, money(account.balance), counted);
     if (lines.length === 0) return null;

@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { describeRefusal, isPermanentDbError } from '../db/errors.js';
+import { describeDbError, describeRefusal, isPermanentDbError, isTransientDbError } from '../db/errors.js';
 import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
 import { metrics } from '../lib/metrics.js';
@@ -38,15 +38,16 @@ export function createActivities(deps: ActivityDeps) {
   const announce = async (d: ActivityDeps, v: PostedVoucher, kind: 'posted' | 'voided') => {
     if (v.replayed) return v;
     metrics.vouchersPosted.inc({ voucher_type: v.voucherType });
+    const event = kind === 'posted' ? 'finance.voucher.posted' : 'finance.voucher.voided';
     d.logger.info(
       {
-        event: kind === 'posted' ? 'finance.voucher.posted' : 'finance.voucher.voided',
+        event,
         merchantId: v.merchantId,
         voucherId: v.voucherId,
         voucherNumber: v.voucherNumber,
         voucherType: v.voucherType,
       },
-      `finance.voucher.posted: ${v.voucherNumber}`,
+      `${event}: ${v.voucherNumber}`,
     );
     try {
       await d.listener?.onPosted?.(v, kind);
@@ -87,7 +88,9 @@ export type Activities = ReturnType<typeof createActivities>;
 /**
  * Maps ledger errors for Temporal; times postings (finance_posting_duration_seconds).
  * A database refusal no retry can change (a value it cannot store) becomes
- * UNSTORABLE_VALUE, so the workflow fails at once instead of retrying for hours.
+ * UNSTORABLE_VALUE, so the workflow fails at once instead of retrying for
+ * hours; a database that is away or busy becomes TRANSIENT_DATABASE_ERROR,
+ * retried with the workflow's backoff.
  */
 async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promise<T> {
   const endTimer = timed ? metrics.postingDuration.startTimer() : undefined;
@@ -96,7 +99,9 @@ async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promi
   } catch (caught) {
     const err = isPermanentDbError(caught)
       ? new LedgerError('UNSTORABLE_VALUE', `the database cannot store ${describeRefusal(caught)}`)
-      : caught;
+      : isTransientDbError(caught)
+        ? new LedgerError('TRANSIENT_DATABASE_ERROR', describeDbError(caught))
+        : caught;
     if (err instanceof LedgerError) {
       throw ApplicationFailure.create({
         message: err.message,

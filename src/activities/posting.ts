@@ -1,37 +1,36 @@
 import { type Logger } from '../lib/logger.js';
 import { type IdGenerator } from '../lib/ids.js';
 import { metrics } from '../lib/metrics.js';
-import { type PrismaClient } from '../db/client.js';
 import { describeDbError, isTransientDbError, isUniqueViolation } from '../db/errors.js';
-import { sqlOf } from '../db/sql.js';
+import { type Db } from '../db/executor.js';
 import {
-  findVoucherBySource,
   type PostingStatementInput,
   type PostingStatementResult,
   runPostingStatement,
-  type VoucherSummaryRow,
-} from '../db/ledger-sql.js';
+} from '../db/posting-statement.js';
+import { EVERY_MERCHANT } from '../db/tenancy.js';
+import { listVouchers } from '../db/vouchers.js';
 import { type Direction, watchesOverdraft } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
 import { STORED_AMOUNT_INTEGER_DIGITS } from '../domain/limits.js';
 import { formatMoney, money, sumMoney } from '../domain/money.js';
 import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
-import { numberingYear, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
+import { numberingYear, voucherNumberFormat, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
 
 export interface LedgerDeps {
-  prisma: PrismaClient;
+  db: Db;
   ids: IdGenerator;
   logger: Logger;
 }
 
-export interface AccountBalance {
+interface AccountBalance {
   accountId: string;
   code: string;
   balance: string;
   postingSequence: string;
 }
 
-export interface PostedLine {
+interface PostedLine {
   lineNumber: number;
   accountId: string;
   direction: Direction;
@@ -81,7 +80,7 @@ export class StalePostingError extends Error {
 }
 
 /**
- * Posts one voucher (docs/reference/invariants.md) as one SQL statement — see db/ledger-sql.ts for
+ * Posts one voucher (docs/reference/invariants.md) as one SQL statement — see db/posting-statement.ts for
  * what happens under lock. A source that was already posted returns the
  * existing voucher, also when a concurrent duplicate wins the race on the
  * unique (merchant, source) index.
@@ -95,11 +94,13 @@ export async function postPlan(
   const postedAt = new Date(plan.postedAt);
   if (Number.isNaN(postedAt.getTime()))
     throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
+  const year = numberingYear(postedAt);
   const input: PostingStatementInput = {
     voucherId: deps.ids.nextString(),
     merchantId: plan.merchantId,
     prefix: voucherPrefix(plan.voucherType),
-    year: numberingYear(postedAt),
+    year,
+    numberFormat: voucherNumberFormat(plan.voucherType, year),
     type: plan.voucherType,
     sourceType: plan.sourceType,
     sourceId: plan.sourceId,
@@ -123,11 +124,17 @@ export async function postPlan(
   };
   let result: PostingStatementResult;
   try {
-    result = await runPostingStatement(sqlOf(deps.prisma), input);
+    result = await runPostingStatement(deps.db, input);
   } catch (err) {
     if (isUniqueViolation(err)) {
       // A concurrent duplicate committed first: answer with its voucher.
-      const winner = await findVoucherBySource(deps.prisma, plan.merchantId, plan.sourceType, plan.sourceId);
+      const [winner] = await listVouchers(
+        deps.db,
+        EVERY_MERCHANT,
+        { merchantId: plan.merchantId, sourceType: plan.sourceType, sourceId: plan.sourceId },
+        null,
+        1,
+      );
       if (winner) return replayed(deps, plan, winner);
     }
     if (isTransientDbError(err) || isUniqueViolation(err)) {
@@ -172,12 +179,7 @@ function interpret(
         entry: entryOf(input, r),
       };
     case 'REPLAY':
-      return replayed(deps, plan, {
-        ...r.existing!,
-        merchantId: plan.merchantId,
-        reversedById: null,
-        reversalOfId: null,
-      });
+      return replayed(deps, plan, r.existing!);
     case 'MERCHANT_NOT_FOUND':
       metrics.controlAccountMissing.inc();
       deps.logger.warn(
@@ -283,7 +285,7 @@ function warnOnOverdraft(deps: LedgerDeps, plan: PostingPlan, r: PostingStatemen
 function replayed(
   deps: LedgerDeps,
   plan: PostingPlan,
-  v: Omit<VoucherSummaryRow, 'merchantId'> & { merchantId?: string },
+  v: { id: string; voucherNumber: string; type: string; status: 'POSTED' | 'VOIDED' },
 ): PostedVoucher {
   metrics.idempotentReplays.inc();
   deps.logger.info(

@@ -31,7 +31,7 @@ import {
   type LoadProtectionOptions,
 } from './plugins/load-protection.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { prismaPlugin } from './plugins/prisma.js';
+import { databasePlugin } from './plugins/database.js';
 import { redisPlugin } from './plugins/redis.js';
 import { temporalPlugin } from './plugins/temporal.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -174,7 +174,7 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
   });
   app.decorate('ids', new IdGenerator(options.snowflakeNodeId));
 
-  await app.register(prismaPlugin, {
+  await app.register(databasePlugin, {
     url: options.db.url,
     poolSize: options.db.poolSize,
     client: options.db.client,

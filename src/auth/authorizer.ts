@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { newEnforcer, newModelFromString, Util, type Enforcer } from 'casbin';
 import { type Redis } from 'ioredis';
-import { type PrismaClient } from '../db/client.js';
+import { type Db } from '../db/executor.js';
+import { readPolicyVersion } from '../db/policies.js';
 import { type Logger } from '../lib/logger.js';
-import { PrismaCasbinAdapter } from './casbin-adapter.js';
-import { readPolicyVersion, repairCachedVersion } from './policy-version.js';
+import { PolicyAdapter } from './casbin-adapter.js';
+import { repairCachedVersion } from './policy-version.js';
 import {
   ALL_MERCHANTS,
   type AuthzAction,
@@ -29,7 +30,7 @@ local v = redis.call('GET', KEYS[1]) or '0'
 return { v, redis.call('GET', ARGV[1] .. v .. ':' .. ARGV[2]) }`;
 
 export interface AuthorizerOptions {
-  prisma: PrismaClient;
+  db: Db;
   redis: Redis;
   keyPrefix: string;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -177,7 +178,7 @@ export class Authorizer {
   private refresh(seen: string | null): Promise<void> {
     this.refreshing ??= (async () => {
       const startedAt = Date.now();
-      const version = await readPolicyVersion(this.opts.prisma);
+      const version = await readPolicyVersion(this.opts.db);
       // Redis announcing another version than PostgreSQL's also reloads: a change may have been
       // written by a writer that does not bump PostgreSQL's version (a pod of the previous release
       // during the rolling update).
@@ -220,7 +221,7 @@ export class Authorizer {
 
   private async load(version: string): Promise<void> {
     const model = newModelFromString(MODEL);
-    const enforcer = await newEnforcer(model, new PrismaCasbinAdapter(this.opts.prisma));
+    const enforcer = await newEnforcer(model, new PolicyAdapter(this.opts.db));
     await enforcer.addNamedDomainMatchingFunc('g', Util.keyMatchFunc);
     await enforcer.buildRoleLinks();
     // Swap only a fully loaded enforcer, with its version: a request never sees a half-loaded policy.

@@ -1,5 +1,6 @@
 import { type Adapter, type Model } from 'casbin';
-import { type PrismaClient } from '../db/client.js';
+import { type Db } from '../db/executor.js';
+import { loadPolicyRules } from '../db/policies.js';
 import { ROLES, roleSubject, type RoleName } from './roles.js';
 
 /**
@@ -11,30 +12,24 @@ const asRoleSubject = (value: string): string =>
   (ROLES as readonly string[]).includes(value) ? roleSubject(value as RoleName) : value;
 
 /**
- * Casbin policies in PostgreSQL (`finance."CasbinRule"`), through our Prisma
- * client. Written here rather than taken from casbin-prisma-adapter because
- * that one reads every row and hard-deletes, while our rows are soft-deleted
- * (`deleted_at`, like every table) and must stay for the audit trail.
- * Policy changes go through auth/grants.ts, so the enforcer only reads.
+ * Casbin policies from PostgreSQL (db/policies.ts). Written here rather than
+ * taken from casbin-prisma-adapter because that one reads every row and
+ * hard-deletes, while our rows are soft-deleted (`deleted_at`, like every
+ * table) and must stay for the audit trail. Policy changes go through
+ * auth/grants.ts, so the enforcer only reads.
  */
-export class PrismaCasbinAdapter implements Adapter {
-  constructor(private readonly prisma: PrismaClient) {}
+export class PolicyAdapter implements Adapter {
+  constructor(private readonly db: Db) {}
 
   async loadPolicy(model: Model): Promise<void> {
-    const rows = await this.prisma.casbinRule.findMany({
-      where: { deletedAt: null },
-      orderBy: { id: 'asc' },
-    });
-    for (const row of rows) {
-      const values = [row.v0, row.v1, row.v2, row.v3, row.v4, row.v5];
-      const last = values.findLastIndex((v) => v !== null && v !== '');
+    for (const { ptype, values } of await loadPolicyRules(this.db)) {
       // Values are passed as an array, never re-parsed as CSV: a comma in a user id cannot inject a rule.
-      const sec = row.ptype.startsWith('g') ? 'g' : 'p';
-      const rule = values.slice(0, last + 1).map((v) => v ?? '');
+      const sec = ptype.startsWith('g') ? 'g' : 'p';
+      const rule = [...values];
       // The role is v0 of a policy and v1 of a grant; v0 of a grant is a user and stays as written.
       const roleAt = sec === 'p' ? 0 : 1;
       if (rule[roleAt] !== undefined) rule[roleAt] = asRoleSubject(rule[roleAt]);
-      model.addPolicy(sec, row.ptype, rule);
+      model.addPolicy(sec, ptype, rule);
     }
   }
 

@@ -1,35 +1,15 @@
 import { type Redis } from 'ioredis';
-import { type PrismaClient } from '../db/client.js';
 import { policyKeys } from './roles.js';
 
 /**
- * The authorization policy's version. PostgreSQL holds it
- * (`finance."AuthzPolicyVersion"`, one row), bumped in the very transaction
- * that changes a rule, so a committed grant or revoke always has a newer
- * version than the policies loaded before it. Redis holds a cached copy (the
- * key decisions are cached under) and carries the change notification; if
- * Redis loses either, each API replica still re-reads the version from
- * PostgreSQL when its knowledge of it gets older than its recheck interval.
+ * The authorization policy's version. PostgreSQL holds it (db/policies.ts),
+ * bumped in the very transaction that changes a rule, so a committed grant
+ * or revoke always has a newer version than the policies loaded before it.
+ * Redis holds a cached copy (the key decisions are cached under) and carries
+ * the change notification; if Redis loses either, each API replica still
+ * re-reads the version from PostgreSQL when its knowledge of it gets older
+ * than its recheck interval.
  */
-
-type Tx = Pick<PrismaClient, '$queryRaw'>;
-
-/** Bumps the version inside the caller's transaction (row lock until commit) and returns the new one. */
-export async function bumpPolicyVersion(tx: Tx): Promise<string> {
-  // The first version is the migration's clock in ms, above any counter Redis kept before PostgreSQL held it.
-  const [row] = await tx.$queryRaw<{ version: bigint }[]>`
-    INSERT INTO finance."AuthzPolicyVersion" (id, version)
-    VALUES (1, (extract(epoch from clock_timestamp()) * 1000)::bigint)
-    ON CONFLICT (id) DO UPDATE SET version = "AuthzPolicyVersion".version + 1, updated_at = now()
-    RETURNING version`;
-  return row!.version.toString();
-}
-
-export async function readPolicyVersion(prisma: Tx): Promise<string> {
-  const [row] = await prisma.$queryRaw<{ version: bigint }[]>`
-    SELECT version FROM finance."AuthzPolicyVersion" WHERE id = 1`;
-  return row?.version.toString() ?? '0';
-}
 
 /** Sets the cached copy unless Redis already holds a newer one (concurrent changes), then notifies. */
 const ANNOUNCE = `

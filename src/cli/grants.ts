@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import { grant, revoke } from '../auth/grants.js';
-import { type PrismaClient } from '../db/client.js';
+import { type Db } from '../db/executor.js';
 import { isLedgerError } from '../domain/errors.js';
 import { type Out } from './output.js';
 
 /** `finance grant|revoke --user --role --merchant`: the same code path as `POST/DELETE /admin/grants`. */
 export async function runGrantCommand(
   command: 'grant' | 'revoke',
-  deps: { prisma: PrismaClient; redisUrl: string; keyPrefix?: string },
+  deps: { db: Db; redisUrl: string; keyPrefix?: string },
   out: Out,
   args: { user?: string; role?: string; merchant?: string },
 ): Promise<number> {
@@ -26,17 +26,11 @@ export async function runGrantCommand(
     >[1];
     const who = `${args.user} as ${args.role} on merchant ${args.merchant}`;
     if (command === 'grant') {
-      const { created, announced } = await grant(
-        { prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix },
-        input,
-      );
+      const { created, announced } = await grant({ db: deps.db, redis, keyPrefix: deps.keyPrefix }, input);
       out.line(created ? `Granted ${who}.` : `${who} was already granted; nothing changed.`);
       if (created && !announced) out.line(late);
     } else {
-      const { revoked, announced } = await revoke(
-        { prisma: deps.prisma, redis, keyPrefix: deps.keyPrefix },
-        input,
-      );
+      const { revoked, announced } = await revoke({ db: deps.db, redis, keyPrefix: deps.keyPrefix }, input);
       out.line(
         revoked
           ? `Revoked ${who}; every API replica drops it on its next request.`

@@ -3,7 +3,8 @@ import { ConfigError } from '../config/index.js';
 import { parseDbConfig } from '../config/db.js';
 import { parseKafkaConfig } from '../config/kafka.js';
 import { parseRedisConfig } from '../config/redis.js';
-import { createPrisma } from '../db/client.js';
+import { closePrisma, createPrisma } from '../db/client.js';
+import { dbOf } from '../db/executor.js';
 import { stdout } from './output.js';
 
 const HELP: Record<string, string> = {
@@ -65,11 +66,12 @@ async function main(argv: string[]): Promise<number> {
     poolSize: 2,
     applicationName: 'seller-finance-cli',
   });
+  const db = dbOf(prisma);
   try {
     switch (command) {
       case 'verify': {
         const { runVerify } = await import('./verify.js');
-        return await runVerify(prisma, stdout, values.merchant);
+        return await runVerify(db, stdout, values.merchant);
       }
       case 'voucher': {
         if (!positionals[0]) {
@@ -77,21 +79,21 @@ async function main(argv: string[]): Promise<number> {
           return 2;
         }
         const { runVoucher } = await import('./voucher.js');
-        return await runVoucher(prisma, stdout, positionals[0], values.merchant);
+        return await runVoucher(db, stdout, positionals[0], values.merchant);
       }
       default: {
         const { runGrantCommand } = await import('./grants.js');
         const redis = parseRedisConfig(env);
         return await runGrantCommand(
           command as 'grant' | 'revoke',
-          { prisma, redisUrl: redis.url, keyPrefix: redis.keyPrefix },
+          { db, redisUrl: redis.url, keyPrefix: redis.keyPrefix },
           stdout,
           values,
         );
       }
     }
   } finally {
-    await prisma.$disconnect();
+    await closePrisma(prisma);
   }
 }
 

@@ -1,17 +1,13 @@
-import { type PrismaClient } from '../db/client.js';
-import { verifyLedger } from '../db/verify.js';
+import { type Db } from '../db/executor.js';
+import { ledgerSize, verifyLedger } from '../db/invariants.js';
 import { type Out, printable } from './output.js';
 
 /** `finance verify [--merchant <id>]`: every posting invariant (docs/reference/invariants.md), in SQL; exit 1 naming each violation. */
-export async function runVerify(prisma: PrismaClient, out: Out, merchantId?: string): Promise<number> {
+export async function runVerify(db: Db, out: Out, merchantId?: string): Promise<number> {
   const scope = merchantId ? `merchant ${merchantId}` : 'all merchants';
-  const [vouchers, lines, accounts] = await Promise.all([
-    prisma.financeVoucher.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
-    prisma.financeTransaction.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
-    prisma.financeAccount.count(merchantId ? { where: { merchantId: BigInt(merchantId) } } : undefined),
-  ]);
+  const { vouchers, lines, accounts } = await ledgerSize(db, merchantId);
   out.line(`Verifying the ledger of ${scope}: ${vouchers} vouchers, ${lines} lines, ${accounts} accounts`);
-  const results = await verifyLedger(prisma, {
+  const results = await verifyLedger(db, {
     merchantId,
     onCheck: (r) =>
       out.line(

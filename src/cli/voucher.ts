@@ -1,87 +1,62 @@
-import { Prisma, type PrismaClient } from '../db/client.js';
-import { formatMoney } from '../domain/money.js';
+import { type Db } from '../db/executor.js';
+import { EVERY_MERCHANT } from '../db/tenancy.js';
+import { findVoucher, listVouchers, type VoucherRow } from '../db/vouchers.js';
 import { isVoucherNumber } from '../domain/vouchers.js';
 import { isId } from '../lib/ids.js';
 import { type Out, printable, table } from './output.js';
 
+/** Merchants one voucher number is looked up in before the command asks for --merchant. */
+const MAX_MATCHES = 50;
+
 /** `finance voucher <id|number> [--merchant <id>]`: the voucher and its ledger lines, like the runbook's SQL. */
-export async function runVoucher(
-  prisma: PrismaClient,
-  out: Out,
-  ref: string,
-  merchantId?: string,
-): Promise<number> {
+export async function runVoucher(db: Db, out: Out, ref: string, merchantId?: string): Promise<number> {
   if (!isId(ref) && !isVoucherNumber(ref)) {
     out.line(
       `"${printable(ref)}" is neither a voucher id (digits) nor a voucher number such as RC-2026-000042`,
     );
     return 2;
   }
-  const where = isId(ref)
-    ? Prisma.sql`v.id = ${ref}::bigint`
-    : Prisma.sql`v.voucher_number = ${ref} ${merchantId ? Prisma.sql`AND v.merchant_id = ${merchantId}::bigint` : Prisma.empty}`;
-  const vouchers = await prisma.$queryRaw<
-    {
-      id: string;
-      merchant_id: string;
-      voucher_number: string;
-      type: string;
-      status: string;
-      source: string;
-      event_id: string | null;
-      posted_at: Date;
-      description: string | null;
-      reversal: string | null;
-    }[]
-  >`SELECT v.id::text, v.merchant_id::text, v.voucher_number, v.type::text, v.status::text,
-           v.source_type || '/' || v.source_id AS source, v.event_id, v.posted_at, v.description,
-           coalesce(r.voucher_number, o.voucher_number) AS reversal
-      FROM finance."FinanceVoucher" v
-      LEFT JOIN finance."FinanceVoucher" r ON r.id = v.reversed_by_id
-      LEFT JOIN finance."FinanceVoucher" o ON o.id = v.reversal_of_id
-     WHERE ${where} ORDER BY v.merchant_id`;
+  const vouchers: VoucherRow[] = isId(ref)
+    ? [await findVoucher(db, EVERY_MERCHANT, ref)].filter((v): v is VoucherRow => v !== null)
+    : await listVouchers(
+        db,
+        EVERY_MERCHANT,
+        { voucherNumber: ref, ...(merchantId ? { merchantId } : {}) },
+        null,
+        MAX_MATCHES,
+      );
   if (vouchers.length === 0) {
     out.line(`No voucher ${ref}${merchantId ? ` for merchant ${printable(merchantId)}` : ''}.`);
     return 1;
   }
   if (vouchers.length > 1) {
+    const merchants = vouchers.map((v) => v.merchantId).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     out.line(
-      `${ref} exists for ${vouchers.length} merchants (${vouchers.map((v) => v.merchant_id).join(', ')}); add --merchant <id>.`,
+      `${ref} exists for ${vouchers.length} merchants (${merchants.join(', ')}); add --merchant <id>.`,
     );
     return 2;
   }
   const v = vouchers[0]!;
+  const counterpartId = v.reversedById ?? v.reversalOfId;
+  const counterpart = counterpartId ? await findVoucher(db, EVERY_MERCHANT, counterpartId) : null;
   out.line(
-    `${v.voucher_number}  ${v.type}  ${v.status}${v.reversal ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${v.reversal})` : ''}`,
+    `${v.voucherNumber}  ${v.type}  ${v.status}${counterpart ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${counterpart.voucherNumber})` : ''}`,
   );
-  out.line(`  id ${v.id}, merchant ${v.merchant_id}, posted ${v.posted_at.toISOString()}`);
-  out.line(`  source ${printable(v.source)}${v.event_id ? `, event ${printable(v.event_id)}` : ''}`);
+  out.line(`  id ${v.id}, merchant ${v.merchantId}, posted ${v.postedAt}`);
+  out.line(
+    `  source ${printable(`${v.sourceType}/${v.sourceId}`)}${v.eventId ? `, event ${printable(v.eventId)}` : ''}`,
+  );
   if (v.description) out.line(`  ${printable(v.description)}`);
-  const lines = await prisma.$queryRaw<
-    {
-      line_number: number;
-      code: string;
-      account_id: string;
-      direction: string;
-      amount: string;
-      balance_after: string;
-      posting_sequence: string;
-      memo: string | null;
-    }[]
-  >`SELECT l.line_number, a.code, l.account_id::text, l.direction::text, l.amount::text, l.balance_after::text,
-           l.posting_sequence::text, l.memo
-      FROM finance."FinanceTransaction" l JOIN finance."FinanceAccount" a ON a.id = l.account_id
-     WHERE l.finance_voucher_id = ${v.id}::bigint ORDER BY l.line_number`;
   out.line('');
   for (const row of table([
     ['#', 'account', 'debit', 'credit', 'balance after', 'seq', 'memo'],
-    ...lines.map((l) => [
-      String(l.line_number),
-      `${l.code} (${l.account_id})`,
-      l.direction === 'DEBIT' ? formatMoney(l.amount) : '',
-      l.direction === 'CREDIT' ? formatMoney(l.amount) : '',
-      formatMoney(l.balance_after),
-      l.posting_sequence,
+    ...v.lines.map((l) => [
+      String(l.lineNumber),
+      `${l.accountCode} (${l.accountId})`,
+      l.direction === 'DEBIT' ? l.amount : '',
+      l.direction === 'CREDIT' ? l.amount : '',
+      l.balanceAfter,
+      String(l.postingSequence),
       l.memo ?? '',
     ]),
   ])) {

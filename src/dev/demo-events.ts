@@ -1,5 +1,7 @@
 import { type Producer } from 'kafkajs';
-import { type PrismaClient } from '../db/client.js';
+import { listAccounts } from '../db/accounts.js';
+import { type Db } from '../db/executor.js';
+import { EVERY_MERCHANT } from '../db/tenancy.js';
 
 /**
  * A small, realistic stream for a newcomer to look at: three merchants, sales
@@ -21,7 +23,7 @@ export const DEMO_MERCHANTS = [
 
 export async function produceDemoEvents(
   producer: Producer,
-  prisma: PrismaClient,
+  db: Db,
   topics: DemoTopics,
   say: (line: string) => void,
 ): Promise<void> {
@@ -66,7 +68,7 @@ export async function produceDemoEvents(
     topic: topics.merchantCdc,
     messages: [cdc(acme, 100 + Date.now()), cdc(bluebird, 200 + Date.now())],
   });
-  const accounts = await waitForAccounts(prisma, [acme.id, bluebird.id]);
+  const accounts = await waitForAccounts(db, [acme.id, bluebird.id]);
   const cash = (m: string) => accounts[m]!.CASH!;
   const bank = (m: string) => accounts[m]!.BANK!;
 
@@ -184,19 +186,17 @@ export async function produceDemoEvents(
 }
 
 async function waitForAccounts(
-  prisma: PrismaClient,
+  db: Db,
   merchantIds: string[],
 ): Promise<Record<string, Record<string, string>>> {
   for (let i = 0; i < 240; i += 1) {
-    const rows = await prisma.financeAccount.findMany({
-      where: { merchantId: { in: merchantIds.map(BigInt) }, code: { in: ['CASH', 'BANK'] }, deletedAt: null },
-      select: { merchantId: true, code: true, id: true },
-    });
-    if (rows.length === merchantIds.length * 2) {
-      const out: Record<string, Record<string, string>> = {};
-      for (const r of rows) (out[r.merchantId.toString()] ??= {})[r.code] = r.id.toString();
-      return out;
+    const out: Record<string, Record<string, string>> = {};
+    for (const merchantId of merchantIds) {
+      for (const a of await listAccounts(db, EVERY_MERCHANT, { merchantId }, null, 100))
+        if (a.code === 'CASH' || a.code === 'BANK') (out[merchantId] ??= {})[a.code] = a.id;
     }
+    if (Object.values(out).filter((codes) => Object.keys(codes).length === 2).length === merchantIds.length)
+      return out;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { grant } from '../auth/grants.js';
 import { closePrisma, createPrisma } from '../db/client.js';
+import { dbOf } from '../db/executor.js';
 import { applyMigrations } from '../db/migrate.js';
 import { createKafka } from '../ingest/kafka.js';
 import { ensureTopics } from '../ingest/topics.js';
@@ -50,7 +51,7 @@ const adminToken = await identity.token('demo-admin');
 // Grant the demo admin every merchant, through the same code as `npm run finance -- grant`.
 const prisma = createPrisma({ url: env.APP_ENV_DB_URL!, poolSize: 2 });
 const redis = new Redis(env.APP_ENV_REDIS_URL!);
-await grant({ prisma, redis }, { user: 'demo-admin', role: 'admin', merchant: '*' });
+await grant({ db: dbOf(prisma), redis }, { user: 'demo-admin', role: 'admin', merchant: '*' });
 redis.disconnect();
 
 const app = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -101,7 +102,7 @@ await ensureTopics(
 await admin.disconnect();
 const producer = kafka.producer();
 await producer.connect();
-await produceDemoEvents(producer, prisma, kafkaConfig.topics, say);
+await produceDemoEvents(producer, dbOf(prisma), kafkaConfig.topics, say);
 await producer.disconnect();
 
 const merchant = DEMO_MERCHANTS[0].id;

@@ -1,5 +1,6 @@
 import { createActivities } from '../activities/index.js';
 import { closePrisma, createPrisma } from '../db/client.js';
+import { dbOf, ping } from '../db/executor.js';
 import { IdGenerator } from '../lib/ids.js';
 import { NotReady } from '../lib/readiness.js';
 import { createLivePublisher } from '../live/publisher.js';
@@ -42,7 +43,7 @@ export const workerRole: RoleDefinition = {
         namespace: temporal.namespace,
         taskQueue: temporal.taskQueue,
         activities: createActivities({
-          prisma,
+          db: dbOf(prisma),
           ids: new IdGenerator(db.snowflakeNodeId),
           logger: log,
           listener: live,
@@ -66,7 +67,7 @@ export const workerRole: RoleDefinition = {
       name: 'worker',
       done,
       checks: {
-        database: () => prisma.$queryRaw`SELECT 1`,
+        database: () => ping(dbOf(prisma)),
         temporal: () => connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})),
         running: async () => {
           if (worker.getState() !== 'RUNNING') throw new NotReady(`worker is ${worker.getState()}`);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
-import { accountLines } from '../../src/api/queries/accounts.js';
+import { accountLines } from '../../src/db/account-ledger.js';
 import { type PrismaClient } from '../../src/db/client.js';
-import { sqlOf } from '../../src/db/sql.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 
@@ -29,7 +29,7 @@ describe('account lines by date range: both reading plans give the same pages', 
     cash = m.accounts.CASH!;
     for (let seq = 1; seq <= LINES; seq += 1) {
       await postPlan(
-        { prisma, ids: testIds, logger },
+        { db: dbOf(prisma), ids: testIds, logger },
         {
           merchantId: m.merchantId,
           voucherType: 'ADJUSTMENT',
@@ -75,7 +75,7 @@ describe('account lines by date range: both reading plans give the same pages', 
         const seen: number[] = [];
         let beforeSeq: string | null = null;
         for (let page = 0; page < 100; page += 1) {
-          const rows = await accountLines(sqlOf(prisma), cash, { ...range, beforeSeq }, limit, probeCap);
+          const rows = await accountLines(dbOf(prisma), cash, { ...range, beforeSeq }, limit, probeCap);
           const items = rows.slice(0, limit);
           seen.push(...items.map((r) => r.postingSequence));
           for (const r of items) expect(r.postedAt).toBe(postedAt(r.postingSequence).toISOString());

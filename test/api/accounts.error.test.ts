@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { createTestApi, json, user, type TestApi } from './support.js';
@@ -75,7 +76,7 @@ describe('accounts: errors', () => {
 
   it('refuses to delete an account whose balance is not zero', async () => {
     await postPlan(
-      { prisma, ids: testIds, logger },
+      { db: dbOf(prisma), ids: testIds, logger },
       {
         merchantId: m.merchantId,
         voucherType: 'ADJUSTMENT',

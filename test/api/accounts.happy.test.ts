@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { createTestApi, json, user, type TestApi } from './support.js';
@@ -31,7 +32,7 @@ describe('accounts, ledgers and balances: happy paths', () => {
 
   const post = (postedAt: Date, debit: string, credit: string, amount: string, sourceId: string) =>
     postPlan(
-      { prisma, ids: testIds, logger },
+      { db: dbOf(prisma), ids: testIds, logger },
       {
         merchantId: m.merchantId,
         voucherType: 'RECEIPT',

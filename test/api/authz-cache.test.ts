@@ -4,6 +4,7 @@ import { Authorizer } from '../../src/auth/authorizer.js';
 import { grant } from '../../src/auth/grants.js';
 import { policyKeys } from '../../src/auth/roles.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
@@ -26,7 +27,7 @@ describe('authorization decision cache', () => {
     redis = new Redis(testEnv.redisUrl);
     // A long recheck: the planted decisions below must be read, not re-derived after a PostgreSQL check.
     authz = await Authorizer.create({
-      prisma,
+      db: dbOf(prisma),
       redis,
       keyPrefix,
       logger: logs.logger,
@@ -42,7 +43,7 @@ describe('authorization decision cache', () => {
   it('answers from the key it stored, under the current version, until the policy changes', async () => {
     const user = uniqueName('viewer');
     const merchant = uniqueMerchantId();
-    await grant({ prisma, redis, keyPrefix }, { user, role: 'viewer', merchant });
+    await grant({ db: dbOf(prisma), redis, keyPrefix }, { user, role: 'viewer', merchant });
     expect(await authz.can(user, merchant, 'account', 'read')).toBe(true);
 
     const version = (await redis.get(keys.version))!;
@@ -55,14 +56,17 @@ describe('authorization decision cache', () => {
     expect(await authz.can(user, merchant, 'account', 'read')).toBe(false);
 
     // Any policy change bumps the version: the planted decision is never read again.
-    await grant({ prisma, redis, keyPrefix }, { user: uniqueName('other'), role: 'viewer', merchant });
+    await grant(
+      { db: dbOf(prisma), redis, keyPrefix },
+      { user: uniqueName('other'), role: 'viewer', merchant },
+    );
     expect(await authz.can(user, merchant, 'account', 'read')).toBe(true);
   });
 
   it('caches list scopes the same way', async () => {
     const user = uniqueName('viewer');
     const merchant = uniqueMerchantId();
-    await grant({ prisma, redis, keyPrefix }, { user, role: 'viewer', merchant });
+    await grant({ db: dbOf(prisma), redis, keyPrefix }, { user, role: 'viewer', merchant });
     expect(await authz.scope(user, 'voucher', 'read')).toEqual({ all: false, merchantIds: [merchant] });
     const version = (await redis.get(keys.version))!;
     const key = keys.decision(version, `scope:voucher:read:${user}`);

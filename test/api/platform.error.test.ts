@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PrismaClient } from '../../src/db/client.js';
+import { closePrisma, createPrisma, Prisma, type PrismaClient } from '../../src/db/client.js';
+import { testEnv } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testPrisma } from '../support/db.js';
 import { createTestApi, json, startIdentity, user, type TestApi, type TestIdentity } from './support.js';
@@ -132,6 +133,27 @@ describe('platform: readiness failures, limits and load shedding', () => {
     ).toBe(200);
   });
 
+  it('answers 503 DEPENDENCY_UNAVAILABLE, not 500, when no database connection can be had in time', async () => {
+    // One connection, and a short wait for it: the pool's timeout is a plain driver Error without a code.
+    const client = createPrisma({ url: testEnv.dbUrl, poolSize: 1, connectTimeoutMs: 300 });
+    try {
+      const api = await make({ overrides: { db: { url: testEnv.dbUrl, client } } });
+      const account = `/accounts/${m.accounts.CASH}`;
+      expect((await api.call(viewer, 'GET', account)).statusCode).toBe(200);
+      let release!: () => void;
+      const held = api.app.db.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+      await sleep(50);
+      const res = await api.call(viewer, 'GET', account);
+      release();
+      await held;
+      expect(res.statusCode).toBe(503);
+      expect(json(res)).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+      expect((await api.call(viewer, 'GET', account)).statusCode).toBe(200);
+    } finally {
+      await closePrisma(client);
+    }
+  });
+
   it('sheds load with 503 while queries queue for a database connection, and recovers', async () => {
     const api = await make({
       overrides: {
@@ -143,10 +165,9 @@ describe('platform: readiness failures, limits and load shedding', () => {
         load: { maxDbWaiting: 0, sampleIntervalMs: 50 },
       },
     });
-    // Prisma queries are lazy: `.then` starts them.
     await sleep(200);
-    const hold = api.app.prisma.$queryRaw`SELECT pg_sleep(0.6)::text AS slept`.then(() => undefined);
-    const queued = api.app.prisma.$queryRaw`SELECT 1`.then(() => undefined);
+    const hold = api.app.db.query(Prisma.sql`SELECT pg_sleep(0.6)::text AS slept`);
+    const queued = api.app.db.query(Prisma.sql`SELECT 1`);
     await sleep(200);
     const shed = await api.call(viewer, 'GET', `/accounts/${m.accounts.CASH}`);
     expect(shed.statusCode).toBe(503);

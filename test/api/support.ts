@@ -9,6 +9,7 @@ import { type RoleName } from '../../src/auth/roles.js';
 import { createActivities } from '../../src/activities/index.js';
 import { type PayloadKey } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type Logger } from '../../src/lib/logger.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { testIds } from '../support/db.js';
@@ -171,10 +172,10 @@ export async function createTestApi(opts: {
       });
     },
     grant: async (user, role, merchant) => {
-      await grant({ prisma: app.prisma, redis: app.redis, keyPrefix }, { user, role, merchant });
+      await grant({ db: app.db, redis: app.redis, keyPrefix }, { user, role, merchant });
     },
     revoke: async (user, role, merchant) => {
-      await revoke({ prisma: app.prisma, redis: app.redis, keyPrefix }, { user, role, merchant });
+      await revoke({ db: app.db, redis: app.redis, keyPrefix }, { user, role, merchant });
     },
     async close() {
       await app.close();
@@ -190,7 +191,7 @@ export const startApiTestWorker = (
   logger: Logger,
   opts: { payloadKeys?: readonly PayloadKey[] } = {},
 ): Promise<TestWorker> =>
-  startTestWorker({ activities: createActivities({ prisma, ids: testIds, logger }), ...opts });
+  startTestWorker({ activities: createActivities({ db: dbOf(prisma), ids: testIds, logger }), ...opts });
 
 export const json = <T = Record<string, unknown>>(res: LightMyRequestResponse): T => res.json() as T;
 

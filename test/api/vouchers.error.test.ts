@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
@@ -163,7 +164,7 @@ describe('vouchers: errors', () => {
 
   it('refuses to void COGS and INVENTORY_ADJUSTMENT vouchers (409 VOUCHER_NOT_VOIDABLE) and reversals', async () => {
     const cogs = await postPlan(
-      { prisma, ids: testIds, logger },
+      { db: dbOf(prisma), ids: testIds, logger },
       {
         merchantId: m.merchantId,
         voucherType: 'COGS',

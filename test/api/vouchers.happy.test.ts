@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
@@ -199,7 +200,7 @@ describe('vouchers: manual postings, voids and queries', () => {
   it('lists vouchers with their lines, filtered and paginated newest first', async () => {
     for (const [i, day] of ['2025-01-05', '2025-01-06', '2025-01-07'].entries()) {
       await postPlan(
-        { prisma, ids: testIds, logger },
+        { db: dbOf(prisma), ids: testIds, logger },
         {
           merchantId: m.merchantId,
           voucherType: 'SALE',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
@@ -19,7 +20,7 @@ describe('vouchers: tenancy and roles', () => {
 
   const sale = async (merchantId: string) =>
     (await postPlan(
-      { prisma, ids: testIds, logger },
+      { db: dbOf(prisma), ids: testIds, logger },
       {
         merchantId,
         voucherType: 'SALE',

@@ -8,6 +8,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { parseTemporalConfig } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { twoLines } from '../../src/domain/posting-plan.js';
 import { createLivePublisher, type LivePublisher } from '../../src/live/publisher.js';
@@ -166,7 +167,12 @@ describe('GET /ws: live updates fanned out through Redis to every replica', () =
     publisher = await createLivePublisher({ url: testEnv.redisUrl, keyPrefix, logger: logs.logger });
     worker = await startTestWorker({
       ...temporal,
-      activities: createActivities({ prisma, ids: testIds, logger: logs.logger, listener: publisher }),
+      activities: createActivities({
+        db: dbOf(prisma),
+        ids: testIds,
+        logger: logs.logger,
+        listener: publisher,
+      }),
     });
     const replica = () =>
       createTestApi({
@@ -475,7 +481,7 @@ describe('GET /ws: live updates fanned out through Redis to every replica', () =
     });
     try {
       const activities = createActivities({
-        prisma,
+        db: dbOf(prisma),
         ids: testIds,
         logger: logs.logger,
         listener: unreachable,

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revoke } from '../../src/auth/grants.js';
-import { readPolicyVersion } from '../../src/auth/policy-version.js';
+import { readPolicyVersion } from '../../src/db/policies.js';
 import { policyKeys } from '../../src/auth/roles.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { createTestApi, user, type TestApi } from '../api/support.js';
 import { createTestMerchant, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
@@ -59,13 +60,13 @@ describe('a revoke whose Redis notification is lost', () => {
 
     await redis.stop();
     const result = await revoke(
-      { prisma, redis: api.app.redis, keyPrefix },
+      { db: dbOf(prisma), redis: api.app.redis, keyPrefix },
       { user: reader, role: 'viewer', merchant: merchant.merchantId },
     );
     // Written in PostgreSQL with its new version, in one transaction; the announcement was lost.
     // (Other suites share the database and may bump the version further meanwhile: never below ours.)
     expect(result).toMatchObject({ revoked: true, announced: false });
-    expect(BigInt(await readPolicyVersion(prisma))).toBeGreaterThanOrEqual(BigInt(result.version!));
+    expect(BigInt(await readPolicyVersion(dbOf(prisma)))).toBeGreaterThanOrEqual(BigInt(result.version!));
 
     await redis.start();
     await api.app.redis.ping();

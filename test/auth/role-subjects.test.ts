@@ -13,6 +13,7 @@ import { applyMigrations, MIGRATIONS_DIR, readMigrations } from '../../src/db/mi
 import { testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
+import { dbOf } from '../../src/db/executor.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NAMESPACING = '20261129120700_namespace_role_subjects';
@@ -134,7 +135,7 @@ describe('role subjects are a namespace no identity can use', () => {
     const redis = new Redis(testEnv.redisUrl);
     const keyPrefix = `${uniqueName('sfroll')}:`;
     const authz = await Authorizer.create({
-      prisma,
+      db: dbOf(prisma),
       redis,
       keyPrefix,
       logger: capturingLogger('warn').logger,

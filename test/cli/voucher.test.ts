@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { runVoucher } from '../../src/cli/voucher.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { REFUSED_IN_TEXT } from '../../src/domain/text.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -28,7 +29,7 @@ describe('finance voucher prints stored text inert', () => {
     const clearScreen = '\u001b[2J\u001b[H';
     const title = '\u001b]0;owned\u0007';
     const v = await postPlan(
-      { prisma, ids: testIds, logger },
+      { db: dbOf(prisma), ids: testIds, logger },
       {
         merchantId,
         voucherType: 'ADJUSTMENT',
@@ -45,7 +46,7 @@ describe('finance voucher prints stored text inert', () => {
       },
     );
     const printed: string[] = [];
-    expect(await runVoucher(prisma, { line: (t) => printed.push(t) }, v.voucherId)).toBe(0);
+    expect(await runVoucher(dbOf(prisma), { line: (t) => printed.push(t) }, v.voucherId)).toBe(0);
     for (const line of printed) expect(line).not.toMatch(new RegExp(`[${REFUSED_IN_TEXT}]`));
     const text = printed.join('\n');
     expect(printed).toContain('  fix \\x1b[2J\\x1b[H\\x9b31mred\\x0aforged line');

@@ -2,6 +2,7 @@ import { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { DLQ_HEADERS } from '../../src/ingest/dead-letters.js';
 import { createIngest, type RunningIngest } from '../../src/ingest/index.js';
 import { metrics } from '../../src/lib/metrics.js';
@@ -45,7 +46,7 @@ beforeAll(async () => {
   prisma = await testPrisma();
   worker = await startTestWorker({
     ...config.temporal,
-    activities: createActivities({ prisma, ids: testIds, logger: logs.logger }),
+    activities: createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger }),
   });
   ingest = await startIngest();
   kafka = testKafka(config.kafka, logs.logger);

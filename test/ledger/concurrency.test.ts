@@ -2,7 +2,8 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan, type PostedVoucher } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
-import { verifyLedger } from '../../src/db/verify.js';
+import { dbOf } from '../../src/db/executor.js';
+import { verifyLedger } from '../../src/db/invariants.js';
 import { balanceSign, type Direction } from '../../src/domain/accounts.js';
 import { type PlannedLine, type PostingPlan } from '../../src/domain/posting-plan.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -12,7 +13,7 @@ import { seededRandom } from '../support/seed.js';
 
 let prisma: PrismaClient;
 const logs = capturingLogger('info');
-const deps = () => ({ prisma, ids: testIds, logger: logs.logger });
+const deps = () => ({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
 
 beforeAll(async () => {
   prisma = await testPrisma(12);
@@ -106,7 +107,7 @@ describe('posting under concurrency', () => {
     expect(numbers).toEqual(Array.from({ length: posters * perPoster }, (_, i) => i + 1));
     expect(new Set(posted.map((v) => v.voucherNumber.slice(0, 8)))).toEqual(new Set(['TR-2026-']));
 
-    const results = await verifyLedger(prisma, { merchantId: m.merchantId });
+    const results = await verifyLedger(dbOf(prisma), { merchantId: m.merchantId });
     expect(results.flatMap((r) => r.violations.map((v) => `${r.name}: ${v.detail}`))).toEqual([]);
   });
 

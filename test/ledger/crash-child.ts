@@ -5,6 +5,7 @@
  */
 import { postPlan } from '../../src/activities/posting.js';
 import { createPrisma } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type PostingPlan } from '../../src/domain/posting-plan.js';
 import { IdGenerator } from '../../src/lib/ids.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -16,7 +17,7 @@ const prisma = createPrisma({
   applicationName: 'sf-crash-child',
 });
 const result = await postPlan(
-  { prisma, ids: new IdGenerator(5), logger: createLogger({ level: 'error' }) },
+  { db: dbOf(prisma), ids: new IdGenerator(5), logger: createLogger({ level: 'error' }) },
   plan,
 );
 process.stdout.write(`POSTED ${JSON.stringify(result)}\n`);

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrismaClient } from '../../src/db/client.js';
-import { verifyLedger } from '../../src/db/verify.js';
+import { dbOf } from '../../src/db/executor.js';
+import { verifyLedger } from '../../src/db/invariants.js';
 import { type PostingPlan } from '../../src/domain/posting-plan.js';
 import { createTestMerchant, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
@@ -118,8 +119,8 @@ describe('a posting process killed mid-transaction', () => {
     );
     const again = await runChild(plan).exited;
     expect(again.out).toContain('"replayed":true');
-    expect((await verifyLedger(prisma, { merchantId: m.merchantId })).flatMap((r) => r.violations)).toEqual(
-      [],
-    );
+    expect(
+      (await verifyLedger(dbOf(prisma), { merchantId: m.merchantId })).flatMap((r) => r.violations),
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { LedgerError } from '../../src/domain/errors.js';
 import { type PostingPlan, twoLines } from '../../src/domain/posting-plan.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -9,7 +10,7 @@ import { capturingLogger } from '../support/logs.js';
 
 let prisma: PrismaClient;
 const logs = capturingLogger();
-const deps = () => ({ prisma, ids: testIds, logger: logs.logger });
+const deps = () => ({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
 
 beforeAll(async () => {
   prisma = await testPrisma();

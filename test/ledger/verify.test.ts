@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { createPrisma, type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { twoLines } from '../../src/domain/posting-plan.js';
 import { createScratchDatabase, createTestMerchant, testIds, type ScratchDatabase } from '../support/db.js';
@@ -42,7 +43,7 @@ describe('npm run finance -- verify', () => {
   it('passes on a sound ledger and names each violation with a non-zero exit', async () => {
     const m = await createTestMerchant(prisma, logs.logger);
     const posted = await postPlan(
-      { prisma, ids: testIds, logger: logs.logger },
+      { db: dbOf(prisma), ids: testIds, logger: logs.logger },
       {
         merchantId: m.merchantId,
         voucherType: 'SALE',

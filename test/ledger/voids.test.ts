@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { voidVoucher } from '../../src/activities/voids.js';
 import { type PrismaClient } from '../../src/db/client.js';
-import { verifyLedger } from '../../src/db/verify.js';
+import { dbOf } from '../../src/db/executor.js';
+import { verifyLedger } from '../../src/db/invariants.js';
 import type { LedgerError } from '../../src/domain/errors.js';
 import { planForEvent } from '../../src/domain/event-plans.js';
 import { type PostingEvent } from '../../src/domain/events.js';
@@ -13,7 +14,7 @@ import { capturingLogger } from '../support/logs.js';
 
 let prisma: PrismaClient;
 const logs = capturingLogger('info');
-const deps = () => ({ prisma, ids: testIds, logger: logs.logger });
+const deps = () => ({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
 
 beforeAll(async () => {
   prisma = await testPrisma();
@@ -106,7 +107,7 @@ describe('voidVoucher', () => {
     );
     const replay = await postPlan(deps(), plansOf(event)[0]!);
     expect(replay).toMatchObject({ voucherId: original.voucherId, replayed: true, status: 'VOIDED' });
-    const results = await verifyLedger(prisma, { merchantId: m.merchantId });
+    const results = await verifyLedger(dbOf(prisma), { merchantId: m.merchantId });
     expect(results.flatMap((x) => x.violations)).toEqual([]);
   });
 

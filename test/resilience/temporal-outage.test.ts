@@ -2,6 +2,7 @@ import { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { createIngest, type RunningIngest } from '../../src/ingest/index.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -43,7 +44,7 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)('Temporal unavailable for 30 s
     await server.start();
     config = ingestTestConfig({ APP_ENV_TEMPORAL_ADDRESS: server.address });
     prisma = await testPrisma();
-    const activities = createActivities({ prisma, ids: testIds, logger: logs.logger });
+    const activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
     // The worker may give up while its server is gone; like a supervisor, start it again.
     workerLoop = (async () => {
       while (!stopWorkers) {

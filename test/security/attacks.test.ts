@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import { postPlan } from '../../src/activities/posting.js';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import {
   API,
   AUDIENCE,
@@ -58,7 +59,7 @@ describe('attack table', () => {
     ] as const) {
       for (const [code, id] of Object.entries(m.accounts)) places[`${name}.${code}`] = id;
       const voucher = await postPlan(
-        { prisma, ids: testIds, logger },
+        { db: dbOf(prisma), ids: testIds, logger },
         {
           merchantId: m.merchantId,
           voucherType: 'RECEIPT',

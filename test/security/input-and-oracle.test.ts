@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
@@ -39,7 +40,7 @@ describe('security table: input that cannot be stored, and no existence oracle',
   const sale = async (merchantId: string) =>
     (
       await postPlan(
-        { prisma, ids: testIds, logger },
+        { db: dbOf(prisma), ids: testIds, logger },
         {
           merchantId,
           voucherType: 'SALE',

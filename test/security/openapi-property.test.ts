@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { API_ERRORS } from '../../src/api/errors.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { LEDGER_ERRORS } from '../../src/domain/errors.js';
 import { capturingLogger } from '../support/logs.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -122,7 +123,7 @@ describe(`write routes answer 2xx or 4xx for bodies within and just outside the 
   const sale = async (merchantId: string) =>
     (
       await postPlan(
-        { prisma, ids: testIds, logger },
+        { db: dbOf(prisma), ids: testIds, logger },
         {
           merchantId,
           voucherType: 'SALE',

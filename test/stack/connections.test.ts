@@ -8,6 +8,7 @@ import { testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
 import { testWorkflowEnvironment, withWorker } from '../support/temporal.js';
+import { dbOf } from '../../src/db/executor.js';
 
 /** One real round trip to each service the product depends on (issue 2). */
 describe('the local stack answers', () => {
@@ -76,7 +77,7 @@ describe('the local stack answers', () => {
       () => env.teardown(),
       () => prisma.$disconnect(),
     );
-    const activities = createActivities({ prisma, ids: testIds, logger: capturingLogger().logger });
+    const activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: capturingLogger().logger });
     // A payment without a finance source completes as skipped: the workflow runs, no activity needs the DB.
     const result = await withWorker(env, activities, (taskQueue) =>
       env.client.workflow.execute(postEventWorkflow, {

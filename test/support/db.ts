@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPrisma, type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { applyMerchantChange } from '../../src/activities/merchants.js';
 import { IdGenerator } from '../../src/lib/ids.js';
@@ -26,7 +27,7 @@ export async function createTestMerchant(
 ): Promise<{ merchantId: string; accounts: Record<string, string> }> {
   const merchantId = opts.merchantId ?? uniqueMerchantId();
   await applyMerchantChange(
-    { prisma, ids: testIds, logger },
+    { db: dbOf(prisma), ids: testIds, logger },
     {
       op: 'c',
       position: '1',

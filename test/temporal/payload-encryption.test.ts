@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { type PayloadKey } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../src/temporal/payload-codec.js';
@@ -95,7 +96,7 @@ describe('Temporal payload encryption', () => {
       occurredAt: '2026-11-25T10:00:00Z',
       data: { receiptId: 'receipt-secret-7731', currency: 'USD', total: '98765.43' },
     };
-    const activities = createActivities({ prisma, ids: testIds, logger: logs.logger });
+    const activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
     const { handle, result } = await withWorker(
       env,
       activities,

@@ -5,6 +5,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { ConfigError } from '../../src/config/index.js';
 import { parseTemporalConfig } from '../../src/config/temporal.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
 import { connectionOptions } from '../../src/temporal/connection.js';
@@ -67,7 +68,7 @@ describe('Temporal over TLS', () => {
         occurredAt: '2026-11-25T10:00:00Z',
         data: { receiptId: uniqueName('rcpt'), currency: 'USD', total: '10.00' },
       };
-      const activities = createActivities({ prisma, ids: testIds, logger: logs.logger });
+      const activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
       const worker = {
         taskQueue: temporal.taskQueue,
         namespace: temporal.namespace,

@@ -4,6 +4,7 @@ import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
+import { dbOf } from '../../src/db/executor.js';
 import { type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import {
@@ -29,7 +30,7 @@ let activities: Activities;
 
 beforeAll(async () => {
   [env, prisma] = await Promise.all([testWorkflowEnvironment(), testPrisma(), workflowBundle()]);
-  activities = createActivities({ prisma, ids: testIds, logger: logs.logger });
+  activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger });
 });
 
 afterAll(async () => {

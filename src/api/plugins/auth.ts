@@ -42,7 +42,7 @@ export const authPlugin = fp<AuthPluginOptions>(
   async (app, { policyRecheckMs, ...jwt }) => {
     const verify = createJwtVerifier(jwt);
     const authz = await Authorizer.create({
-      prisma: app.prisma,
+      db: app.db,
       redis: app.redis,
       keyPrefix: app.redisKeyPrefix,
       logger: app.log,
@@ -71,7 +71,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
     });
   },
-  { name: 'auth', fastify: '5.x', dependencies: ['prisma', 'redis'] },
+  { name: 'auth', fastify: '5.x', dependencies: ['database', 'redis'] },
 );
 
 const unauthenticated = () => new ApiError('UNAUTHENTICATED', 'authentication required');

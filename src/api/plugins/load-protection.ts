@@ -2,7 +2,6 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { poolOf } from '../../db/client.js';
 import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
@@ -51,7 +50,7 @@ export const loadProtectionPlugin = fp<LoadProtectionOptions>(
     await app.register(underPressure, {
       maxEventLoopDelay: opts.maxEventLoopDelayMs,
       sampleInterval: opts.sampleIntervalMs,
-      healthCheck: async () => (poolOf(app.prisma)?.waitingCount ?? 0) <= opts.maxDbWaiting,
+      healthCheck: async () => app.dbPool.waitingCount <= opts.maxDbWaiting,
       healthCheckInterval: opts.sampleIntervalMs,
       pressureHandler: async (request, reply, type) => {
         if (request.routeOptions.config.probe || Date.now() < settledAt) return;
@@ -102,7 +101,7 @@ export const loadProtectionPlugin = fp<LoadProtectionOptions>(
       if (request.principal) await perUser(request, reply);
     });
   },
-  { name: 'load-protection', fastify: '5.x', dependencies: ['prisma', 'redis'] },
+  { name: 'load-protection', fastify: '5.x', dependencies: ['database', 'redis'] },
 );
 
 declare module 'fastify' {

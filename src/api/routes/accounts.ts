@@ -1,21 +1,20 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { lineSumsAt, accountLines, merchantLineSumsAt } from '../../db/account-ledger.js';
+import {
+  countAccounts,
+  findVisibleAccount,
+  insertAccount,
+  listAccounts,
+  softDeleteAccount,
+  updateAccount,
+} from '../../db/accounts.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { type AccountType, type Direction } from '../../domain/accounts.js';
+import { findMerchant } from '../../db/merchants.js';
+import { type AccountType, defaultNormalBalance, type Direction } from '../../domain/accounts.js';
+import { balanceOf, trialBalance } from '../../domain/trial-balance.js';
 import { readScope, requireAction } from '../plugins/auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { cursorId, decodeCursor, encodeCursor, idOrNotFound, page, parseInstant } from '../pagination.js';
-import {
-  accountLines,
-  balanceAt,
-  countAccounts,
-  findAccount,
-  insertAccount,
-  listAccounts,
-  merchantCurrency,
-  softDeleteAccount,
-  trialBalance,
-  updateAccount,
-} from '../queries/accounts.js';
 import {
   Account,
   AccountCountQuery,
@@ -39,8 +38,8 @@ const security = [{ bearerAuth: [] }];
 /** The chart of accounts, ledgers and balances (docs/reference/http-api.md). */
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const visibleAccount = async (request: Parameters<typeof readScope>[0], id: string) => {
-    const account = await findAccount(
-      app.sql,
+    const account = await findVisibleAccount(
+      app.db,
       await readScope(request, 'account'),
       idOrNotFound(id, 'account'),
     );
@@ -63,7 +62,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { limit = 50, cursor, ...filter } = request.query;
       const after = decodeCursor('accounts', cursor, ['id'] as const);
       const rows = await listAccounts(
-        app.sql,
+        app.db,
         await readScope(request, 'account'),
         filter,
         after ? cursorId(after.id) : null,
@@ -85,7 +84,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      count: await countAccounts(app.sql, await readScope(request, 'account'), request.query),
+      count: await countAccounts(app.db, await readScope(request, 'account'), request.query),
     }),
   );
 
@@ -117,9 +116,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const body = request.body;
       await requireAction(request, body.merchantId, 'account', 'write', 'merchant');
-      if ((await merchantCurrency(app.sql, body.merchantId)) === null) throw notFound('merchant');
+      if (!(await findMerchant(app.db, body.merchantId))) throw notFound('merchant');
       try {
-        const account = await insertAccount(app.sql, {
+        const account = await insertAccount(app.db, {
           id: app.ids.nextString(),
           merchantId: body.merchantId,
           code: body.code,
@@ -175,7 +174,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       try {
-        const updated = await updateAccount(app.sql, account.id, patch);
+        const updated = await updateAccount(app.db, account.id, patch);
         if (!updated) throw notFound('account');
         request.log.info(
           { event: 'finance.account.updated', merchantId: updated.merchantId, accountId: updated.id },
@@ -209,7 +208,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'CONTROL_ACCOUNT_PROTECTED',
           `${account.code} is a control account and cannot be deleted`,
         );
-      if (!(await softDeleteAccount(app.sql, account.id))) {
+      if (!(await softDeleteAccount(app.db, account.id))) {
         throw new ApiError(
           'ACCOUNT_BALANCE_NOT_ZERO',
           `account ${account.code} has a balance; move it to another account first`,
@@ -243,12 +242,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (after && !/^\d{1,18}$/.test(after.seq))
         throw new ApiError('VALIDATION_FAILED', 'cursor is invalid');
       const account = await visibleAccount(request, request.params.id);
-      const rows = await accountLines(
-        app.sql,
-        account.id,
-        { from, to, beforeSeq: after?.seq ?? null },
-        limit,
-      );
+      const rows = await accountLines(app.db, account.id, { from, to, beforeSeq: after?.seq ?? null }, limit);
       return page(rows, limit, (last) => encodeCursor('lines', { seq: String(last.postingSequence) }));
     },
   );
@@ -281,8 +275,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           at: new Date().toISOString(),
           postingSequence: account.postingSequence,
         };
-      const { balance, lines } = await balanceAt(app.sql, account, at);
-      return { ...base, balance, at: at.toISOString(), postingSequence: lines };
+      const { lines, ...sums } = await lineSumsAt(app.db, account.id, at);
+      return {
+        ...base,
+        balance: balanceOf(account.normalBalance, sums),
+        at: at.toISOString(),
+        postingSequence: lines,
+      };
     },
   );
 
@@ -301,17 +300,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { merchantId } = request.query;
       const at = parseInstant(request.query.at, 'at') ?? new Date();
       await requireAction(request, merchantId, 'report', 'read', 'merchant');
-      const currency = await merchantCurrency(app.sql, merchantId);
-      if (currency === null) throw notFound('merchant');
+      const merchant = await findMerchant(app.db, merchantId);
+      if (!merchant) throw notFound('merchant');
       return {
         merchantId,
-        currency,
+        currency: merchant.currency,
         at: at.toISOString(),
-        ...(await trialBalance(app.sql, merchantId, at)),
+        ...trialBalance(await merchantLineSumsAt(app.db, merchantId, at)),
       };
     },
   );
 };
-
-const defaultNormalBalance = (type: AccountType): Direction =>
-  type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';

@@ -22,7 +22,7 @@ const security = [{ bearerAuth: [] }];
  * `npm run finance -- grant|revoke`.
  */
 export const adminGrantRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const deps = () => ({ prisma: app.prisma, redis: app.redis, keyPrefix: app.redisKeyPrefix });
+  const deps = () => ({ db: app.db, redis: app.redis, keyPrefix: app.redisKeyPrefix });
 
   app.get(
     '/admin/grants',

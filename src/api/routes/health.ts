@@ -1,6 +1,7 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { ping } from '../../db/executor.js';
 import { NotReady, type Readiness } from '../../lib/readiness.js';
 
 const Check = Type.Object({
@@ -64,7 +65,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
 
 /** The api's own checks, through the clients it serves with. */
 export function registerApiChecks(app: FastifyInstance, readiness: Readiness): Readiness {
-  readiness.register('api.database', () => app.prisma.$queryRaw`SELECT 1`);
+  readiness.register('api.database', () => ping(app.db));
   readiness.register('api.redis', () => app.redis.ping());
   readiness.register('api.temporal', () => {
     // Not ensureConnected(): it remembers its first failure, so a Temporal down at boot would stay "down".

@@ -1,12 +1,19 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type FastifyRequest } from 'fastify';
-import type { Prisma } from '../../db/client.js';
+import { findMerchant } from '../../db/merchants.js';
+import {
+  findVisibleIntegration,
+  type IntegrationRow,
+  insertIntegration,
+  listIntegrations,
+  softDeleteIntegration,
+  updateIntegration,
+} from '../../db/payment-integrations.js';
 import { type CredentialKey, maskCredential, sealCredential } from '../../lib/credentials.js';
 import { isStorableJson } from '../../domain/text.js';
 import { ApiError, notFound } from '../errors.js';
 import { cursorId, decodeCursor, encodeCursor, idOrNotFound, page } from '../pagination.js';
 import { readScope, requireAction } from '../plugins/auth.js';
-import { merchantExists } from '../queries/vouchers.js';
 import { ERRORS, IdParams } from '../schemas/common.js';
 import {
   CreateIntegrationBody,
@@ -24,17 +31,15 @@ export interface IntegrationRouteOptions {
   credentialKey: CredentialKey;
 }
 
-type Row = Prisma.PaymentIntegrationGetPayload<object>;
-
 /** The only view of an integration that leaves the service: the credential masked. */
-const view = (r: Row) => ({
-  id: r.id.toString(),
-  merchantId: r.merchantId.toString(),
+const view = (r: IntegrationRow) => ({
+  id: r.id,
+  merchantId: r.merchantId,
   provider: r.provider,
   name: r.name,
   credential: maskCredential(r.credentialLast4),
   credentialKeyId: r.credentialKeyId,
-  settings: (r.settings ?? {}) as Record<string, unknown>,
+  settings: r.settings ?? {},
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
 });
@@ -53,24 +58,12 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
   app,
   opts,
 ) => {
-  const tenantWhere = async (
-    request: FastifyRequest,
-    merchantId?: string,
-  ): Promise<Prisma.PaymentIntegrationWhereInput | null> => {
-    const scope = await readScope(request, 'integration');
-    if (merchantId !== undefined)
-      return scope.all || scope.merchantIds.includes(merchantId) ? { merchantId: BigInt(merchantId) } : null;
-    if (scope.all) return {};
-    return scope.merchantIds.length > 0 ? { merchantId: { in: scope.merchantIds.map(BigInt) } } : null;
-  };
-
-  const visible = async (request: FastifyRequest, id: string): Promise<Row> => {
-    const where = await tenantWhere(request);
-    const row =
-      where &&
-      (await app.prisma.paymentIntegration.findFirst({
-        where: { ...where, id: BigInt(idOrNotFound(id, 'payment integration')), deletedAt: null },
-      }));
+  const visible = async (request: FastifyRequest, id: string): Promise<IntegrationRow> => {
+    const row = await findVisibleIntegration(
+      app.db,
+      await readScope(request, 'integration'),
+      idOrNotFound(id, 'payment integration'),
+    );
     if (!row) throw notFound('payment integration');
     return row;
   };
@@ -89,18 +82,13 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
     async (request) => {
       const { limit = 50, cursor, merchantId, provider } = request.query;
       const after = decodeCursor('integrations', cursor, ['id'] as const);
-      const where = await tenantWhere(request, merchantId);
-      if (!where) return { items: [], nextCursor: null };
-      const rows = await app.prisma.paymentIntegration.findMany({
-        where: {
-          ...where,
-          deletedAt: null,
-          ...(provider ? { provider } : {}),
-          ...(after ? { id: { gt: BigInt(cursorId(after.id)) } } : {}),
-        },
-        orderBy: { id: 'asc' },
-        take: limit + 1,
-      });
+      const rows = await listIntegrations(
+        app.db,
+        await readScope(request, 'integration'),
+        { merchantId, ...(provider ? { provider } : {}) },
+        after ? cursorId(after.id) : null,
+        limit,
+      );
       return page(rows.map(view), limit, (last) => encodeCursor('integrations', { id: last.id }));
     },
   );
@@ -134,20 +122,15 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
       const { merchantId, provider, name, credential, settings } = request.body;
       await requireAction(request, merchantId, 'integration', 'write', 'merchant');
       assertStorableSettings(settings);
-      if (!(await merchantExists(app.sql, merchantId))) throw notFound('merchant');
+      if (!(await findMerchant(app.db, merchantId))) throw notFound('merchant');
       const id = app.ids.nextString();
-      const sealed = sealCredential(credential, opts.credentialKey, aadOf(id, merchantId));
-      const row = await app.prisma.paymentIntegration.create({
-        data: {
-          id: BigInt(id),
-          merchantId: BigInt(merchantId),
-          provider,
-          name,
-          credentialCiphertext: sealed.ciphertext,
-          credentialKeyId: sealed.keyId,
-          credentialLast4: sealed.last4,
-          settings: (settings ?? {}) as Prisma.InputJsonObject,
-        },
+      const row = await insertIntegration(app.db, {
+        id,
+        merchantId,
+        provider,
+        name,
+        credential: sealCredential(credential, opts.credentialKey, aadOf(id, merchantId)),
+        settings: settings ?? {},
       });
       request.log.info(
         { event: 'finance.payment_integration.created', merchantId, integrationId: id, provider },
@@ -171,33 +154,25 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
     },
     async (request) => {
       const current = await visible(request, request.params.id);
-      const merchantId = current.merchantId.toString();
+      const merchantId = current.merchantId;
       await requireAction(request, merchantId, 'integration', 'write', 'payment integration');
       const { name, credential, settings } = request.body;
       assertStorableSettings(settings);
       const sealed =
         credential !== undefined
-          ? sealCredential(credential, opts.credentialKey, aadOf(current.id.toString(), merchantId))
-          : null;
-      const row = await app.prisma.paymentIntegration.update({
-        where: { id: current.id },
-        data: {
-          ...(name !== undefined ? { name } : {}),
-          ...(settings !== undefined ? { settings: settings as Prisma.InputJsonObject } : {}),
-          ...(sealed
-            ? {
-                credentialCiphertext: sealed.ciphertext,
-                credentialKeyId: sealed.keyId,
-                credentialLast4: sealed.last4,
-              }
-            : {}),
-        },
+          ? sealCredential(credential, opts.credentialKey, aadOf(current.id, merchantId))
+          : undefined;
+      const row = await updateIntegration(app.db, current.id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(settings !== undefined ? { settings } : {}),
+        ...(sealed ? { credential: sealed } : {}),
       });
+      if (!row) throw notFound('payment integration');
       request.log.info(
         {
           event: 'finance.payment_integration.updated',
           merchantId,
-          integrationId: row.id.toString(),
+          integrationId: row.id,
           credentialRotated: Boolean(sealed),
         },
         'payment integration updated',
@@ -219,15 +194,11 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
     },
     async (request, reply) => {
       const current = await visible(request, request.params.id);
-      const merchantId = current.merchantId.toString();
+      const merchantId = current.merchantId;
       await requireAction(request, merchantId, 'integration', 'write', 'payment integration');
-      const { count } = await app.prisma.paymentIntegration.updateMany({
-        where: { id: current.id, deletedAt: null },
-        data: { deletedAt: new Date() },
-      });
-      if (count === 0) throw notFound('payment integration');
+      if (!(await softDeleteIntegration(app.db, current.id))) throw notFound('payment integration');
       request.log.info(
-        { event: 'finance.payment_integration.deleted', merchantId, integrationId: current.id.toString() },
+        { event: 'finance.payment_integration.deleted', merchantId, integrationId: current.id },
         'payment integration deleted',
       );
       return reply.status(204).send(null);

@@ -1,9 +1,12 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Static } from 'typebox';
+import { claimIdempotencyKey } from '../../db/idempotency-keys.js';
+import { findMerchant } from '../../db/merchants.js';
+import { findVoucher, listVouchers, type VoucherRow } from '../../db/vouchers.js';
 import { type ManualVoucherRequest } from '../../domain/manual-plans.js';
 import { assertPostable, line } from '../../domain/posting-plan.js';
-import { voidability, type VoucherType } from '../../domain/vouchers.js';
+import { voidability } from '../../domain/vouchers.js';
 import { ApiError, notFound } from '../errors.js';
 import {
   cursorDate,
@@ -18,18 +21,11 @@ import { principalOf, readScope, requireAction } from '../plugins/auth.js';
 import {
   manualWorkflowId,
   requestHash,
-  runPosting,
+  runWorkflow,
   voidWorkflowId,
   type ManualRun,
   type VoidRun,
-} from '../postings.js';
-import {
-  claimIdempotencyKey,
-  findVoucher,
-  listVouchers,
-  merchantExists,
-  type VoucherRow,
-} from '../queries/vouchers.js';
+} from '../workflow-runs.js';
 import { ERRORS, IdParams } from '../schemas/common.js';
 import {
   IdempotencyKeyHeader,
@@ -55,7 +51,7 @@ export interface VoucherRouteOptions {
 export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = async (app, opts) => {
   const voucherById = async (request: FastifyRequest, id: string): Promise<VoucherRow> => {
     const voucher = await findVoucher(
-      app.sql,
+      app.db,
       await readScope(request, 'voucher'),
       idOrNotFound(id, 'voucher'),
     );
@@ -86,7 +82,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       const { limit = 50, cursor, from, to, ...filter } = request.query;
       const after = decodeCursor('vouchers', cursor, ['p', 'id'] as const);
       const rows = await listVouchers(
-        app.sql,
+        app.db,
         await readScope(request, 'voucher'),
         { ...filter, from: parseInstant(from, 'from'), to: parseInstant(to, 'to') },
         after ? { postedAt: cursorDate(after.p), id: cursorId(after.id) } : null,
@@ -128,10 +124,10 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       const { sub } = principalOf(request);
       await requireAction(request, body.merchantId, 'voucher', 'post', 'merchant');
       const manual = toManualRequest(body);
-      if (!(await merchantExists(app.sql, body.merchantId))) throw notFound('merchant');
+      if (!(await findMerchant(app.db, body.merchantId))) throw notFound('merchant');
 
       const workflowId = manualWorkflowId(body.merchantId, key);
-      const claim = await claimIdempotencyKey(app.sql, {
+      const claim = await claimIdempotencyKey(app.db, {
         merchantId: body.merchantId,
         key,
         requestHash: requestHash(body),
@@ -148,7 +144,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
         { merchantId: body.merchantId, workflowId, replay: !claim.first },
         'manual voucher requested',
       );
-      const run: ManualRun = await runPosting(
+      const run: ManualRun = await runWorkflow(
         app,
         {
           workflowType: 'manualVoucherWorkflow',
@@ -205,12 +201,12 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       await requireAction(request, original.merchantId, 'voucher', 'void', 'voucher');
       if (original.reversedById)
         return reply.status(200).send(await voucherById(request, original.reversedById));
-      const rule = voidability(original.type as VoucherType);
+      const rule = voidability(original.type);
       if (!rule.voidable)
         throw new ApiError('VOUCHER_NOT_VOIDABLE', `voucher ${original.voucherNumber}: ${rule.reason}`);
       const { sub } = principalOf(request);
       const workflowId = voidWorkflowId(original.id);
-      const run: VoidRun = await runPosting(
+      const run: VoidRun = await runWorkflow(
         app,
         {
           workflowType: 'voidVoucherWorkflow',
@@ -229,15 +225,15 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       );
       if (run.kind === 'pending') return pending(reply, workflowId);
       const reversal = await voucherById(request, run.result.reversal.voucherId);
+      // The worker logged finance.voucher.voided when it committed; this is the request's answer.
       request.log.info(
         {
-          event: 'finance.voucher.voided',
           merchantId: original.merchantId,
           voucherId: original.id,
           voucherNumber: reversal.voucherNumber,
           workflowId,
         },
-        `voucher ${original.voucherNumber} voided by ${reversal.voucherNumber}`,
+        `void of ${original.voucherNumber} answered with ${reversal.voucherNumber}`,
       );
       return reply.status(run.result.reversal.replayed ? 200 : 201).send(reversal);
     },

@@ -1,5 +1,5 @@
-import { Prisma } from '../../db/client.js';
-import { type MerchantScope } from '../../auth/roles.js';
+import { type MerchantScope } from '../auth/roles.js';
+import { Prisma } from './client.js';
 
 /**
  * The tenancy condition of every list, count and single-entity query: the
@@ -17,6 +17,9 @@ export function tenancy(scope: MerchantScope, column: Prisma.Sql, merchantId?: s
   if (scope.merchantIds.length === 0) return null;
   return Prisma.sql`${column} = ANY(${scope.merchantIds}::bigint[])`;
 }
+
+/** Every merchant: for the service's own reads (activities, the CLI), which act for no tenant. */
+export const EVERY_MERCHANT: MerchantScope = { all: true };
 
 export const and = (parts: (Prisma.Sql | null | undefined | false)[]): Prisma.Sql => {
   const present = parts.filter((p): p is Prisma.Sql => Boolean(p));

@@ -1,18 +1,19 @@
-import { Prisma, type PrismaClient } from './client.js';
+import { Prisma } from './client.js';
+import { type Db } from './executor.js';
 
 /**
  * The posting invariants (docs/reference/invariants.md), each as one SQL query that returns the
  * offending rows (none when the ledger is sound). Used by
  * `npm run finance -- verify` and by the tests after every stress run.
  */
-export interface InvariantCheck {
+interface InvariantCheck {
   name: string;
   description: string;
   query: (merchant: (alias: string) => Prisma.Sql) => Prisma.Sql;
 }
 
 /** `merchant` is a SQL predicate on a merchant_id column alias, e.g. `v.merchant_id = 42` or TRUE. */
-export const INVARIANTS: InvariantCheck[] = [
+const INVARIANTS: InvariantCheck[] = [
   {
     name: 'balanced-vouchers',
     description: 'every voucher has ≥ 2 lines and its debits equal its credits',
@@ -134,7 +135,7 @@ export interface CheckResult {
 }
 
 export async function verifyLedger(
-  prisma: PrismaClient,
+  db: Db,
   opts: { merchantId?: string; onCheck?: (r: CheckResult) => void } = {},
 ): Promise<CheckResult[]> {
   const scope = (alias: string) =>
@@ -144,7 +145,7 @@ export async function verifyLedger(
   const results: CheckResult[] = [];
   for (const check of INVARIANTS) {
     const started = performance.now();
-    const violations = await prisma.$queryRaw<{ id: string; detail: string }[]>(check.query(scope));
+    const violations = await db.query<{ id: string; detail: string }>(check.query(scope));
     const result = {
       name: check.name,
       description: check.description,
@@ -155,4 +156,17 @@ export async function verifyLedger(
     results.push(result);
   }
   return results;
+}
+
+/** How many vouchers, lines and accounts the ledger (or one merchant's) holds. */
+export async function ledgerSize(
+  db: Db,
+  merchantId?: string,
+): Promise<{ vouchers: number; lines: number; accounts: number }> {
+  const merchant = merchantId ?? null;
+  const [row] = await db.query<{ vouchers: string; lines: string; accounts: string }>(Prisma.sql`
+    SELECT (SELECT count(*) FROM finance."FinanceVoucher" WHERE ${merchant}::bigint IS NULL OR merchant_id = ${merchant}::bigint) AS vouchers,
+           (SELECT count(*) FROM finance."FinanceTransaction" WHERE ${merchant}::bigint IS NULL OR merchant_id = ${merchant}::bigint) AS lines,
+           (SELECT count(*) FROM finance."FinanceAccount" WHERE ${merchant}::bigint IS NULL OR merchant_id = ${merchant}::bigint) AS accounts`);
+  return { vouchers: Number(row!.vouchers), lines: Number(row!.lines), accounts: Number(row!.accounts) };
 }

@@ -1,9 +1,10 @@
-import { Prisma } from './client.js';
-import { type Sql } from './sql.js';
 import type { AccountType, Direction } from '../domain/accounts.js';
+import { Prisma } from './client.js';
+import { type Db } from './executor.js';
 
 /**
- * The SQL of the posting path.
+ * The posting statement: how a voucher and its lines are written (the write
+ * side of the vouchers aggregate; vouchers.ts reads them back).
  *
  * A posting is ONE statement, so it is one DB transaction by construction and
  * its row locks are held only while the statement runs (no client round trip
@@ -27,9 +28,7 @@ import type { AccountType, Direction } from '../domain/accounts.js';
  * The statement reports its verdict and what the caller needs to explain a
  * refusal; it never raises for a business rule.
  */
-export type Db = Pick<Prisma.TransactionClient, '$queryRaw'>;
-
-export type Verdict =
+type Verdict =
   | 'OK'
   | 'REPLAY'
   | 'MERCHANT_NOT_FOUND'
@@ -42,8 +41,11 @@ export type Verdict =
 export interface PostingStatementInput {
   voucherId: string;
   merchantId: string;
+  /** The number series (domain/vouchers.ts): the voucher type's prefix and the numbering year. */
   prefix: string;
   year: number;
+  /** The voucher number's text before its running number, and the width that number is padded to. */
+  numberFormat: { head: string; width: number };
   type: string;
   sourceType: string;
   sourceId: string;
@@ -68,7 +70,7 @@ export interface PostingStatementInput {
   }[];
 }
 
-export interface PostedAccount {
+interface PostedAccount {
   id: string;
   code: string;
   type: AccountType;
@@ -101,14 +103,11 @@ interface Row {
   inactive: string[] | null;
 }
 
-export async function runPostingStatement(
-  sql: Sql,
-  p: PostingStatementInput,
-): Promise<PostingStatementResult> {
+export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
   const codes = [...new Set(p.lines.flatMap((l) => (l.accountCode ? [l.accountCode] : [])))];
   const ids = [...new Set(p.lines.flatMap((l) => (l.accountId ? [l.accountId] : [])))];
   const isReversal = p.reversalOfId !== null;
-  const rows = await sql.query<Row>(
+  const rows = await db.query<Row>(
     Prisma.sql`
     WITH merchant AS (
       SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint
@@ -182,13 +181,15 @@ export async function runPostingStatement(
                                           event_id, reason, description, posted_at, reversal_of_id, created_by,
                                           metadata, created_at, updated_at)
       SELECT ${p.voucherId}::bigint, ${p.merchantId}::bigint,
-             ${p.prefix} || '-' || ${String(p.year)} || '-' || lpad(counter.last_number::text, greatest(6, length(counter.last_number::text)), '0'),
+             ${p.numberFormat.head} || lpad(counter.last_number::text,
+                                           greatest(${p.numberFormat.width}::int, length(counter.last_number::text)), '0'),
              ${p.type}::finance."VoucherType", 'POSTED', ${p.sourceType}, ${p.sourceId}, ${p.eventId}, ${p.reason},
              ${p.description}, ${p.postedAt}::timestamptz, ${p.reversalOfId}::bigint, ${p.createdBy},
              ${JSON.stringify(p.metadata)}::jsonb, now(), now()
         FROM counter
       RETURNING id, voucher_number
     ), voided AS (
+      -- Nothing reads it: PostgreSQL runs every data-modifying WITH to completion all the same.
       UPDATE finance."FinanceVoucher" o
          SET status = 'VOIDED', reversed_by_id = voucher.id, updated_at = now()
         FROM voucher
@@ -208,12 +209,10 @@ export async function runPostingStatement(
            (SELECT array_agg(DISTINCT account_id::text) FROM computed
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
-             WHERE acc_status <> 'ACTIVE') AS inactive,
-           (SELECT count(*) FROM lines) AS line_count,
-           (SELECT count(*) FROM voided) AS voided_count
+             WHERE acc_status <> 'ACTIVE') AS inactive
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v3' },
+    { name: 'finance_post_voucher_v4' },
   );
   const row = rows[0]!;
   return {
@@ -226,57 +225,4 @@ export async function runPostingStatement(
     missingIds: row.missing_ids ?? [],
     inactive: row.inactive ?? [],
   };
-}
-
-export interface VoucherSummaryRow {
-  id: string;
-  merchantId: string;
-  voucherNumber: string;
-  type: string;
-  status: 'POSTED' | 'VOIDED';
-  reversedById: string | null;
-  reversalOfId: string | null;
-}
-
-const summaryColumns = Prisma.sql`id::text AS id, merchant_id::text AS "merchantId", voucher_number AS "voucherNumber",
-  type::text AS type, status::text AS status, reversed_by_id::text AS "reversedById", reversal_of_id::text AS "reversalOfId"`;
-
-export async function findVoucherSummary(db: Db, id: string) {
-  const rows = await db.$queryRaw<VoucherSummaryRow[]>`
-    SELECT ${summaryColumns} FROM finance."FinanceVoucher" WHERE id = ${id}::bigint AND deleted_at IS NULL`;
-  return rows[0] ?? null;
-}
-
-export async function findVoucherBySource(db: Db, merchantId: string, sourceType: string, sourceId: string) {
-  const rows = await db.$queryRaw<VoucherSummaryRow[]>`
-    SELECT ${summaryColumns} FROM finance."FinanceVoucher"
-     WHERE merchant_id = ${merchantId}::bigint AND source_type = ${sourceType} AND source_id = ${sourceId}`;
-  return rows[0] ?? null;
-}
-
-export interface VoucherLineRow {
-  accountId: string;
-  direction: Direction;
-  amount: string;
-  memo: string | null;
-}
-
-export async function findVoucherLines(db: Db, voucherId: string): Promise<VoucherLineRow[]> {
-  return db.$queryRaw<VoucherLineRow[]>`
-    SELECT account_id::text AS "accountId", direction::text AS direction, amount::text AS amount, memo
-      FROM finance."FinanceTransaction"
-     WHERE finance_voucher_id = ${voucherId}::bigint AND deleted_at IS NULL
-     ORDER BY line_number`;
-}
-
-/**
- * A live account of the merchant as seen without a lock, for decisions
- * re-checked under lock (cash counts); null also for another merchant's.
- */
-export async function findMerchantAccount(db: Db, merchantId: string, id: string) {
-  const rows = await db.$queryRaw<{ id: string; balance: string; postingSequence: string }[]>`
-    SELECT id::text, balance::text, posting_sequence::text AS "postingSequence"
-      FROM finance."FinanceAccount"
-     WHERE id = ${id}::bigint AND merchant_id = ${merchantId}::bigint AND deleted_at IS NULL`;
-  return rows[0] ?? null;
 }

@@ -7,15 +7,14 @@ import {
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { type FastifyInstance } from 'fastify';
 import { EVENT_TYPE, MERCHANT_ID } from '../workflows/search-attributes.js';
-import {
-  type ManualVoucherInput,
-  type ManualVoucherResult,
-  type VoidVoucherInput,
-  type VoidVoucherResult,
-} from '../workflows/types.js';
+import { type ManualVoucherResult, type VoidVoucherResult } from '../workflows/types.js';
 import { ApiError, ledgerFailure } from './errors.js';
 
-/** Workflow IDs of the API's postings (docs/reference/events.md, workflows). */
+/**
+ * The API's writes run as Temporal workflows (the ledger write itself is the
+ * posting, in src/activities/posting.ts); this module starts them and waits
+ * for their result. Workflow IDs of the API's writes (docs/reference/events.md, workflows):
+ */
 export const manualWorkflowId = (merchantId: string, idempotencyKey: string) =>
   `finance-manual-${merchantId}-${idempotencyKey}`;
 export const voidWorkflowId = (voucherId: string) => `finance-void-${voucherId}`;
@@ -48,13 +47,13 @@ interface StartSpec<I> {
 }
 
 /**
- * Starts the posting workflow (or joins the one already running or
- * completed under the same ID) and waits for its result for a bounded time.
+ * Starts the workflow (or joins the one already running or completed under
+ * the same ID) and waits for its result for a bounded time.
  * ID policies: a running workflow is joined (USE_EXISTING); a completed one
  * is not re-run (its result is read instead); a failed one may run again, so
  * a client can retry after a transient failure with the same key.
  */
-export async function runPosting<I, R>(
+export async function runWorkflow<I, R>(
   app: FastifyInstance,
   spec: StartSpec<I>,
   waitMs: number,
@@ -88,7 +87,7 @@ export async function runPosting<I, R>(
     if (err instanceof WorkflowFailedError) {
       const cause = err.cause;
       if (cause instanceof ApplicationFailure) throw ledgerFailure(cause.type, cause.message);
-      throw new ApiError('INTERNAL_ERROR', 'the posting workflow did not complete');
+      throw new ApiError('INTERNAL_ERROR', 'the workflow did not complete');
     }
     throw temporalUnavailable(err);
   } finally {
@@ -104,4 +103,3 @@ const temporalUnavailable = (err: unknown) => {
 
 export type ManualRun = RunOutcome<ManualVoucherResult>;
 export type VoidRun = RunOutcome<VoidVoucherResult>;
-export type { ManualVoucherInput, VoidVoucherInput };
