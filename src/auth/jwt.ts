@@ -99,8 +99,6 @@ export function createJwtVerifier(options: JwtOptions) {
   };
 }
 
-export type JwtVerifier = ReturnType<typeof createJwtVerifier>;
-
 /** `Authorization: Bearer <token>` → token, or null. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;

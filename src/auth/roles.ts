@@ -40,9 +40,6 @@ export const ALL_MERCHANTS = '*';
 /** Which merchants a caller may act on: every one, or a list (possibly empty). */
 export type MerchantScope = { all: true } | { all: false; merchantIds: string[] };
 
-export const inScope = (scope: MerchantScope, merchantId: string): boolean =>
-  scope.all || scope.merchantIds.includes(merchantId);
-
 /** Redis names shared by the API replicas and the `grant`/`revoke` command. */
 export const policyKeys = (prefix: string) => ({
   /** Incremented on every policy change; cached decisions are keyed by it. */

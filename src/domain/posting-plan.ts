@@ -60,8 +60,6 @@ export const twoLines = (debit: AccountRef, credit: AccountRef, amount: Money | 
   line(credit, 'CREDIT', amount),
 ];
 
-export const accountKey = (ref: AccountRef): string => ('id' in ref ? `id:${ref.id}` : `code:${ref.code}`);
-
 /**
  * The rules a voucher must satisfy before it touches the database:
  * at least two lines, every amount positive and within the bound, debits

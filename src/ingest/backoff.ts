@@ -45,10 +45,6 @@ export class PartitionBackoff {
     this.failures.delete(`${topic}/${partition}`);
   }
 
-  get pausedCount(): number {
-    return this.timers.size;
-  }
-
   clear(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

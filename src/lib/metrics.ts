@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
- * The Prometheus metrics of every role (issue 6; docs/runbook.md). One registry per
+ * The Prometheus metrics of every role (docs/runbook.md). One registry per
  * process: `RUN_MODE=all` serves the api's, worker's and ingest's series from
  * one `/metrics`. The names are a contract with deploy/prometheus/alerts.yml
  * and docs/runbook.md; rename them together or not at all.
@@ -117,8 +117,3 @@ export const metrics = {
     registers,
   }),
 };
-
-/** Seconds since `startedAt` (a `performance.now()` reading), for histograms. */
-export function secondsSince(startedAt: number): number {
-  return (performance.now() - startedAt) / 1000;
-}

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { ACCOUNT_TYPES, DIRECTIONS } from '../../domain/accounts.js';
 import { TEXT_LIMITS } from '../../domain/limits.js';
 import { Amount, Count, Id, Nullable, Page, PageQuery, SignedAmount, Text, Timestamp } from './common.js';
@@ -27,7 +27,6 @@ export const Account = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-export type AccountT = Static<typeof Account>;
 
 const AccountFilters = {
   merchantId: Type.Optional(Id),
@@ -76,7 +75,6 @@ export const LedgerLine = Type.Object({
   memo: Nullable(Type.String()),
   postedAt: Timestamp,
 });
-export type LedgerLineT = Static<typeof LedgerLine>;
 export const LedgerLinesQuery = Type.Object(
   { from: Type.Optional(Timestamp), to: Type.Optional(Timestamp), ...PageQuery },
   { additionalProperties: false },

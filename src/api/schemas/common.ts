@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import {
   AMOUNT_MAX_LENGTH,
   AMOUNT_PATTERN,
@@ -92,7 +92,3 @@ export const JsonObject = Type.Object(
   {},
   { additionalProperties: true, description: 'free-form JSON object' },
 );
-
-export const MerchantId = Id;
-
-export type IdParamsT = Static<typeof IdParams>;
