@@ -25,7 +25,7 @@ import { ensureDatabase } from './ledger.js';
 import { fmt } from './stats.js';
 
 /**
- * API read benchmark (issue 5): GET /accounts/:id, GET /accounts/:id/transactions
+ * API read benchmark: GET /accounts/:id, GET /accounts/:id/transactions
  * (first page, 50 lines) and GET /vouchers/:id, each through the whole stack
  * (JWT verification against a JWKS, Casbin decision from the Redis cache,
  * PostgreSQL), measured with autocannon against a Fastify hello-world route

@@ -22,7 +22,7 @@ import { ensureDatabase } from './ledger.js';
 import { fmt, percentile } from './stats.js';
 
 /**
- * Issue 4's benchmark.
+ * The ingest benchmark (Kafka → Temporal → vouchers).
  * 1. Orchestration ceiling: a no-op workflow with one no-op activity,
  *    started as fast as the machine takes them → workflows/s.
  * 2. End to end: events offered to Kafka faster than they can be taken (3× the ceiling), over
@@ -67,7 +67,7 @@ export interface IngestBenchResult {
 
 export async function runIngestBench(): Promise<IngestBenchResult> {
   console.log(
-    `\ningest (issue 4): ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
+    `\ningest: ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
       `${STARTS_IN_FLIGHT} starts in flight per partition, ${LOCAL_ACTIVITIES ? 'local' : 'normal'} posting activities`,
   );
   installTemporalRuntime(logger);

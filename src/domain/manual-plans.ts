@@ -51,8 +51,9 @@ export function planManualVoucher(
 
 /**
  * A cash count posts the difference between what was counted and what the
- * books say, against CASH_OVER_SHORT. It needs the balance under lock, so the
- * posting transaction calls this with the locked balance.
+ * books say, against CASH_OVER_SHORT. The caller reads the book balance
+ * without a lock and posts with an optimistic check that the account has not
+ * moved since (activities/cash-count.ts), so the difference is never stale.
  * Returns no lines when the count agrees with the books.
  */
 export function cashCountLines(accountId: string, bookBalance: Money, counted: Money): PlannedLine[] {

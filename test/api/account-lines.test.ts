@@ -8,7 +8,7 @@ import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 
 /**
  * GET /accounts/:id/transactions?from=&to= picks between walking back from
- * the newest line and reading the date range first (queries/accounts.ts).
+ * the newest line and reading the date range first (src/db/account-ledger.ts).
  * Whichever it picks, every page must hold exactly the lines a brute-force
  * filter and sort would, including late events dated before lines already
  * booked. A small probe cap makes each choice happen on a small account.

@@ -9,7 +9,7 @@ import { DASHBOARD_DIR, validateDashboards } from '../../deploy/checks/dashboard
 import { MANIFEST_DIR, validateManifests } from '../../deploy/validate.js';
 
 /**
- * Issue 6, items 6 and 7: the Kubernetes manifests validate without a cluster
+ * The Kubernetes manifests validate without a cluster
  * (and the validator does reject broken ones), and the Prometheus alerts pass
  * `promtool check rules` and their own unit tests.
  */

@@ -13,7 +13,7 @@ import { capturingLogger } from '../support/logs.js';
 import { spawnRole, type RoleProcess } from '../support/processes.js';
 
 /**
- * Issue 6, metrics: the api counts requests by route template on `/metrics`;
+ * Metrics: the api counts requests by route template on `/metrics`;
  * worker and ingest containers answer the same health and readiness paths
  * as the api plus `/metrics` on PORT; consumer lag is read from the broker.
  */

@@ -22,7 +22,7 @@ import { freePort } from '../support/roles.js';
 import { tcpGate } from '../support/tcp-gate.js';
 
 /**
- * Issue 6, logs and metrics: each situation an operator is paged for is
+ * Logs and metrics: each situation an operator is paged for is
  * produced for real (workflows on the real Temporal, postings in the real
  * PostgreSQL), then the `jq` query that docs/runbook.md gives for it is run
  * verbatim over the captured JSON lines and must find the line; the metric

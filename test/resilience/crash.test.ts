@@ -25,7 +25,7 @@ import { seededRandom, testSeed } from '../support/seed.js';
 import { buildEventStream, EVENT_ID_HEADER, type ProducedEvent } from './event-stream.js';
 
 /**
- * Issue 4's crash proof: ≥ 2,000 events ingested while the ingest process
+ * The crash proof: ≥ 2,000 events ingested while the ingest process
  * and, separately, the worker process are SIGKILLed 3 times each at random
  * moments and restarted. Afterwards every produced event ID has exactly one
  * outcome (posted once, skipped, or dead-lettered) and the ledger verifies.

@@ -14,7 +14,7 @@ import { startTestWorker, type TestWorker } from '../support/temporal.js';
 import { buildEventStream } from './event-stream.js';
 
 /**
- * Issue 4: stop the Temporal server for 30 s during ingestion; nothing is
+ * Stop the Temporal server for 30 s during ingestion; nothing is
  * lost, nothing is doubled, the consumer catches up. The test runs its own
  * dev server (persisted to a file) so stopping it disturbs no other suite.
  * Slow (about 1.5 minutes): runs when SF_RESILIENCE_TESTS=1.

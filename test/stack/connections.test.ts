@@ -10,7 +10,7 @@ import { capturingLogger } from '../support/logs.js';
 import { testWorkflowEnvironment, withWorker } from '../support/temporal.js';
 import { dbOf } from '../../src/db/executor.js';
 
-/** One real round trip to each service the product depends on (issue 2). */
+/** One real round trip to each service the product depends on. */
 describe('the local stack answers', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterAll(async () => {

@@ -34,7 +34,7 @@ export const DEFAULT_LOAD_PROTECTION: Omit<LoadProtectionOptions, 'perUserPerMin
 };
 
 /**
- * Load protection (issue 5): rate limits held in Redis so they hold across
+ * Load protection: rate limits held in Redis so they hold across
  * replicas (per IP before authentication, per user after), answered with 429
  * and Retry-After; load shedding with 503 when the event loop lags or the DB
  * pool has a queue, before any work is done for the request.
