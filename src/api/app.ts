@@ -11,7 +11,6 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { type AppConfig } from '../config/index.js';
-import { type PayloadKey, type TemporalTransport } from '../config/temporal.js';
 import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
@@ -33,7 +32,7 @@ import {
 import { metricsPlugin } from './plugins/metrics.js';
 import { databasePlugin } from './plugins/database.js';
 import { redisPlugin } from './plugins/redis.js';
-import { temporalPlugin } from './plugins/temporal.js';
+import { temporalPlugin, type TemporalPluginOptions } from './plugins/temporal.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminGrantRoutes } from './routes/admin-grants.js';
 import { healthRoutes, registerApiChecks } from './routes/health.js';
@@ -56,16 +55,8 @@ export interface ApiOptions {
   logger: Logger;
   db: { url: string; poolSize?: number; client?: PrismaClient };
   redis: { url: string; keyPrefix: string };
-  temporal: {
-    address: string;
-    namespace: string;
-    taskQueue: string;
-    uiUrl: string;
-    tls?: TemporalTransport['tls'];
-    apiKey?: string;
-    /** Payload encryption keys; also what the codec endpoint decodes with. */
-    payloadKeys?: readonly PayloadKey[];
-  };
+  /** Payload keys included: also what the codec endpoint decodes with. */
+  temporal: TemporalPluginOptions;
   jwt: {
     jwksUrl: string;
     issuer: string;

@@ -34,14 +34,18 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
-  readonly statusCode: number;
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly code: ApiErrorCode;
+  /** Response headers the answer needs (Retry-After). */
+  readonly headers: Record<string, string>;
+  constructor(code: ApiErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
-    this.statusCode = API_ERRORS[code];
+    this.code = code;
+    this.headers = headers;
+  }
+
+  /** The HTTP status its code answers with. */
+  get statusCode(): number {
+    return API_ERRORS[this.code];
   }
 }
 

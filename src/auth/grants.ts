@@ -75,15 +75,9 @@ export interface GrantChange {
 /** Adds the grant; `created` is false when it already existed. */
 export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: boolean } & GrantChange> {
   const g = validateGrant(input);
-  const version = await deps.db.transaction(async (tx) => {
-    await lockGrantChanges(tx);
-    const inserted = await insertGrant(tx, {
-      user: g.user,
-      roleSubject: roleSubject(g.role),
-      merchant: g.merchant,
-    });
-    return inserted ? bumpPolicyVersion(tx) : null;
-  });
+  const version = await changeGrants(deps, (tx) =>
+    insertGrant(tx, { user: g.user, roleSubject: roleSubject(g.role), merchant: g.merchant }),
+  );
   if (version === null) return { created: false, version: null, announced: false };
   return { created: true, version, announced: await announce(deps, version, 'grant') };
 }
@@ -91,20 +85,27 @@ export async function grant(deps: GrantDeps, input: Grant): Promise<{ created: b
 /** Removes the grant (soft delete); `revoked` is false when there was none. */
 export async function revoke(deps: GrantDeps, input: Grant): Promise<{ revoked: boolean } & GrantChange> {
   const g = validateGrant(input);
-  const changed = await deps.db.transaction(async (tx) => {
-    await lockGrantChanges(tx);
-    const count = await softDeleteGrants(tx, {
-      user: g.user,
-      // The bare role name too: a grant written by the release before role subjects were namespaced.
-      roleSubjects: [roleSubject(g.role), g.role],
-      merchant: g.merchant,
-    });
-    return count > 0 ? bumpPolicyVersion(tx) : null;
-  });
+  // The bare role name too: a grant written by the release before role subjects were namespaced.
+  const roleSubjects = [roleSubject(g.role), g.role];
+  const changed = await changeGrants(
+    deps,
+    async (tx) => (await softDeleteGrants(tx, { user: g.user, roleSubjects, merchant: g.merchant })) > 0,
+  );
   // Announce even when nothing matched: it heals a replica (or a Redis) that missed a message.
   const version = changed ?? (await readPolicyVersion(deps.db));
   return { revoked: changed !== null, version, announced: await announce(deps, version, 'revoke') };
 }
+
+/**
+ * Runs a change of the grants under the grant lock (two concurrent grants of
+ * the same triple insert one row) and, when it changed anything, bumps the
+ * policy version in the same transaction; returns the new version, or null.
+ */
+const changeGrants = (deps: GrantDeps, change: (tx: Db) => Promise<boolean>): Promise<string | null> =>
+  deps.db.transaction(async (tx) => {
+    await lockGrantChanges(tx);
+    return (await change(tx)) ? bumpPolicyVersion(tx) : null;
+  });
 
 const announce = (deps: GrantDeps, version: string, reason: string) =>
   announcePolicyVersion(deps.redis, deps.keyPrefix ?? 'sf:', version, reason);

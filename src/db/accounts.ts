@@ -3,7 +3,7 @@ import { type AccountType, DEFAULT_ACCOUNTS, type Direction } from '../domain/ac
 import { formatMoney } from '../domain/money.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
-import { and, tenancy } from './tenancy.js';
+import { and, findVisible, tenancy, type TenantTable } from './tenancy.js';
 
 /** The chart of accounts: one merchant's accounts, their codes, names, types and current balances. */
 export interface AccountRow {
@@ -90,21 +90,13 @@ export async function findVisibleAccount(
   scope: MerchantScope,
   id: string,
 ): Promise<AccountRow | null> {
-  const tenant = tenancy(scope, Prisma.sql`a.merchant_id`);
-  if (!tenant) return null;
-  const rows = await db.query<RawAccount>(Prisma.sql`
-    SELECT ${columns} FROM finance."FinanceAccount" a WHERE a.id = ${id}::bigint AND a.deleted_at IS NULL AND ${tenant}`);
-  return rows[0] ? toAccount(rows[0]) : null;
+  const row = await findVisible<RawAccount>(db, scope, ACCOUNTS, columns, id);
+  return row && toAccount(row);
 }
 
-export interface NewAccount {
-  id: string;
-  merchantId: string;
-  code: string;
-  name: string;
-  type: AccountType;
-  normalBalance: Direction;
-}
+const ACCOUNTS: TenantTable = { table: Prisma.sql`finance."FinanceAccount"`, alias: 'a' };
+
+export type NewAccount = Pick<AccountRow, 'id' | 'merchantId' | 'code' | 'name' | 'type' | 'normalBalance'>;
 
 /** A non-control account with a zero balance; a code the merchant already uses is a unique violation. */
 export async function insertAccount(db: Db, a: NewAccount): Promise<AccountRow> {

@@ -2,7 +2,7 @@ import { type MerchantScope } from '../auth/roles.js';
 import { type SealedCredential } from '../lib/credentials.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
-import { and, tenancy } from './tenancy.js';
+import { and, findVisible, tenancy, type TenantTable } from './tenancy.js';
 
 /**
  * A merchant's payment integrations. The credential's ciphertext is written
@@ -52,13 +52,10 @@ export async function findVisibleIntegration(
   scope: MerchantScope,
   id: string,
 ): Promise<IntegrationRow | null> {
-  const tenant = tenancy(scope, Prisma.sql`i.merchant_id`);
-  if (!tenant) return null;
-  const rows = await db.query<IntegrationRow>(Prisma.sql`
-    SELECT ${columns} FROM finance."PaymentIntegration" i
-     WHERE i.id = ${id}::bigint AND i.deleted_at IS NULL AND ${tenant}`);
-  return rows[0] ?? null;
+  return findVisible<IntegrationRow>(db, scope, INTEGRATIONS, columns, id);
 }
+
+const INTEGRATIONS: TenantTable = { table: Prisma.sql`finance."PaymentIntegration"`, alias: 'i' };
 
 export async function insertIntegration(
   db: Db,

@@ -4,7 +4,7 @@ import { formatMoney } from '../domain/money.js';
 import { type VoucherType } from '../domain/vouchers.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
-import { and, tenancy } from './tenancy.js';
+import { and, findVisible, tenancy } from './tenancy.js';
 
 /** Vouchers and their lines as read back (they are written by the posting statement, posting-statement.ts). */
 export interface VoucherLine {
@@ -110,14 +110,15 @@ export async function listVouchers(
 
 /** One voucher with its lines, if the scope may see it (a missing and another tenant's voucher look the same). */
 export async function findVoucher(db: Db, scope: MerchantScope, id: string): Promise<VoucherRow | null> {
-  const tenant = tenancy(scope, Prisma.sql`v.merchant_id`);
-  if (!tenant) return null;
-  const rows = await db.query<RawVoucher & { lines: RawLine[] }>(Prisma.sql`
-    SELECT ${columns},
-           (SELECT coalesce(json_agg(l ORDER BY l."lineNumber"), '[]'::json)
-              FROM (${linesOf(Prisma.sql`t.finance_voucher_id = v.id`)}) l) AS lines
-      FROM finance."FinanceVoucher" v WHERE v.id = ${id}::bigint AND v.deleted_at IS NULL AND ${tenant}`);
-  const [row] = rows;
+  const row = await findVisible<RawVoucher & { lines: RawLine[] }>(
+    db,
+    scope,
+    { table: Prisma.sql`finance."FinanceVoucher"`, alias: 'v' },
+    Prisma.sql`${columns},
+      (SELECT coalesce(json_agg(l ORDER BY l."lineNumber"), '[]'::json)
+         FROM (${linesOf(Prisma.sql`t.finance_voucher_id = v.id`)}) l) AS lines`,
+    id,
+  );
   if (!row) return null;
   const { lines, ...voucher } = row;
   return toVoucher(voucher, lines.map(toLine));

@@ -39,29 +39,42 @@ export async function produceDemoEvents(
       ts_ms: Date.now(),
     }),
   });
-  const event = (merchantId: string, type: string, data: Record<string, unknown>, n: number) => ({
+  let n = 0;
+  const event = (merchantId: string, type: string, data: Record<string, unknown>) => ({
     key: merchantId,
-    value: JSON.stringify({ id: `evt-demo-${run}-${n}`, type, merchantId, occurredAt: at, data }),
+    value: JSON.stringify({ id: `evt-demo-${run}-${(n += 1)}`, type, merchantId, occurredAt: at, data }),
   });
+  const sale = (merchantId: string, order: string, currency: string, total: string, costTotal: string) =>
+    event(merchantId, 'sale.order.completed', {
+      orderId: `${run}-${order}`,
+      orderNumber: order,
+      currency,
+      total,
+      costTotal,
+    });
+  /** A payment into `account` (none: a payment without a finance source, skipped by design). */
+  const payment = (
+    merchantId: string,
+    id: string,
+    order: string,
+    amount: string,
+    method: string,
+    account?: string,
+  ) =>
+    event(merchantId, 'sale.payment.captured', {
+      paymentId: `${run}-${id}`,
+      orderId: `${run}-${order}`,
+      amount,
+      currency: 'USD',
+      method,
+      ...(account ? { attempt: { finance: { source: { id: account } } } } : {}),
+    });
 
   const [acme, bluebird, cedar] = DEMO_MERCHANTS;
   // Cedar's first sale arrives before Cedar exists: it waits, then posts when the CDC record lands.
   await producer.send({
     topic: topics.sale,
-    messages: [
-      event(
-        cedar.id,
-        'sale.order.completed',
-        {
-          orderId: `${run}-c1`,
-          orderNumber: 'CP-1001',
-          currency: 'EUR',
-          total: '1890.00',
-          costTotal: '1020.00',
-        },
-        1,
-      ),
-    ],
+    messages: [sale(cedar.id, 'CP-1001', 'EUR', '1890.00', '1020.00')],
   });
   say(`  sale for ${cedar.name} sent before its merchant record (it waits for it)`);
   await producer.send({
@@ -72,109 +85,41 @@ export async function produceDemoEvents(
   const cash = (m: string) => accounts[m]!.CASH!;
   const bank = (m: string) => accounts[m]!.BANK!;
 
-  let n = 10;
   const sales = [acme.id, bluebird.id].flatMap((m) => [
-    event(
-      m,
-      'sale.order.completed',
-      {
-        orderId: `${run}-${m}-1`,
-        orderNumber: `SO-${m}-1`,
-        currency: 'USD',
-        total: '120.00',
-        costTotal: '45.50',
-      },
-      n++,
-    ),
-    event(
-      m,
-      'sale.order.completed',
-      {
-        orderId: `${run}-${m}-2`,
-        orderNumber: `SO-${m}-2`,
-        currency: 'USD',
-        total: '89.90',
-        costTotal: '30.00',
-      },
-      n++,
-    ),
-    event(
-      m,
-      'sale.payment.captured',
-      {
-        paymentId: `${run}-${m}-p1`,
-        orderId: `${run}-${m}-1`,
-        amount: '120.00',
-        currency: 'USD',
-        method: 'card',
-        attempt: { finance: { source: { id: bank(m) } } },
-      },
-      n++,
-    ),
-    event(
-      m,
-      'sale.payment.captured',
-      {
-        paymentId: `${run}-${m}-p2`,
-        orderId: `${run}-${m}-2`,
-        amount: '89.90',
-        currency: 'USD',
-        method: 'cash',
-        attempt: { finance: { source: { id: cash(m) } } },
-      },
-      n++,
-    ),
+    sale(m, `SO-${m}-1`, 'USD', '120.00', '45.50'),
+    sale(m, `SO-${m}-2`, 'USD', '89.90', '30.00'),
+    payment(m, `${m}-p1`, `SO-${m}-1`, '120.00', 'card', bank(m)),
+    payment(m, `${m}-p2`, `SO-${m}-2`, '89.90', 'cash', cash(m)),
   ]);
   sales.push(
-    event(
-      acme.id,
-      'sale.payment.refunded',
-      {
-        refundId: `${run}-r1`,
-        paymentId: `${run}-${acme.id}-p2`,
-        orderId: `${run}-${acme.id}-2`,
-        amount: '19.90',
-        currency: 'USD',
-        attempt: { finance: { source: { id: cash(acme.id) } } },
-      },
-      n++,
-    ),
-    event(
-      bluebird.id,
-      'sale.payment.captured',
-      {
-        paymentId: `${run}-nosource`,
-        orderId: `${run}-x`,
-        amount: '15.00',
-        currency: 'USD',
-        method: 'voucher',
-      },
-      n++,
-    ),
+    event(acme.id, 'sale.payment.refunded', {
+      refundId: `${run}-r1`,
+      paymentId: `${run}-${acme.id}-p2`,
+      orderId: `${run}-SO-${acme.id}-2`,
+      amount: '19.90',
+      currency: 'USD',
+      attempt: { finance: { source: { id: cash(acme.id) } } },
+    }),
+    payment(bluebird.id, 'nosource', 'x', '15.00', 'voucher'),
   );
   await producer.send({ topic: topics.sale, messages: sales });
   await producer.send({
     topic: topics.inventory,
     messages: [
-      event(acme.id, 'inventory.received', { receiptId: `${run}-g1`, currency: 'USD', total: '800.00' }, n++),
-      event(
-        bluebird.id,
-        'inventory.received',
-        { receiptId: `${run}-g2`, currency: 'USD', total: '1250.00' },
-        n++,
-      ),
-      event(
-        acme.id,
-        'inventory.adjusted',
-        { adjustmentId: `${run}-a1`, currency: 'USD', valueDelta: '-12.40', reason: 'damaged bags' },
-        n++,
-      ),
-      event(
-        bluebird.id,
-        'inventory.adjusted',
-        { adjustmentId: `${run}-a2`, currency: 'USD', valueDelta: '7.00', reason: 'found in back room' },
-        n++,
-      ),
+      event(acme.id, 'inventory.received', { receiptId: `${run}-g1`, currency: 'USD', total: '800.00' }),
+      event(bluebird.id, 'inventory.received', { receiptId: `${run}-g2`, currency: 'USD', total: '1250.00' }),
+      event(acme.id, 'inventory.adjusted', {
+        adjustmentId: `${run}-a1`,
+        currency: 'USD',
+        valueDelta: '-12.40',
+        reason: 'damaged bags',
+      }),
+      event(bluebird.id, 'inventory.adjusted', {
+        adjustmentId: `${run}-a2`,
+        currency: 'USD',
+        valueDelta: '7.00',
+        reason: 'found in back room',
+      }),
     ],
   });
   say(

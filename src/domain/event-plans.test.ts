@@ -40,15 +40,9 @@ describe('posting plans of docs/reference/events.md', () => {
   });
 
   it('payment: Dr the receiving account / Cr RECEIVABLE; skipped without a finance source', () => {
-    const data = {
-      paymentId: 'p1',
-      orderId: 'o1',
-      amount: '20',
-      currency: 'USD',
-      method: 'card',
-      financeSourceId: '77',
-    };
-    expect(lines(planForEvent({ ...envelope, type: 'sale.payment.captured', data }))).toEqual([
+    const data = { paymentId: 'p1', orderId: 'o1', amount: '20', currency: 'USD', method: 'card' };
+    const received = { ...data, financeSourceId: '77' };
+    expect(lines(planForEvent({ ...envelope, type: 'sale.payment.captured', data: received }))).toEqual([
       { type: 'RECEIPT', source: 'sale.payment/p1', lines: ['Dr #77 20.00', 'Cr RECEIVABLE 20.00'] },
     ]);
     const skipped = planForEvent({

@@ -7,7 +7,8 @@ import {
   type SaleOrderCompleted,
 } from './events.js';
 import { money, ZERO } from './money.js';
-import { type PostingPlan, twoLines } from './posting-plan.js';
+import { type AccountRef, type PlannedLine, type PostingPlan, twoLines } from './posting-plan.js';
+import { type VoucherType } from './vouchers.js';
 
 /**
  * What an event does to the ledger (docs/reference/events.md): the vouchers to post, or a
@@ -23,9 +24,9 @@ export function planForEvent(event: PostingEvent): EventOutcomePlan {
     case 'sale.order.completed':
       return post(planSale(event));
     case 'sale.payment.captured':
-      return planReceipt(event);
+      return withFinanceSource(event, (account) => planReceipt(event, account));
     case 'sale.payment.refunded':
-      return planRefund(event);
+      return withFinanceSource(event, (account) => planRefund(event, account));
     case 'inventory.received':
       return post([planPurchase(event)]);
     case 'inventory.adjusted':
@@ -35,78 +36,63 @@ export function planForEvent(event: PostingEvent): EventOutcomePlan {
 
 const post = (plans: PostingPlan[]): EventOutcomePlan => ({ kind: 'post', plans });
 
-function base(event: PostingEvent, currency: string) {
+/** A voucher an event posts: its type, its source (posted at most once), its lines, and what it says. */
+function voucher(
+  event: PostingEvent,
+  currency: string,
+  voucherType: VoucherType,
+  [sourceType, sourceId]: [string, string],
+  lines: PlannedLine[],
+  about: { description: string; metadata: Record<string, unknown> },
+): PostingPlan {
   return {
     merchantId: event.merchantId,
     eventId: event.id,
     currency,
     postedAt: event.occurredAt,
     createdBy: SYSTEM,
+    voucherType,
+    sourceType,
+    sourceId,
+    ...about,
+    lines,
   };
 }
 
 /** Revenue is recognised at completion (Dr RECEIVABLE / Cr SALES_REVENUE); cost follows the goods. */
 function planSale(event: SaleOrderCompleted): PostingPlan[] {
   const { orderId, orderNumber, currency, total, costTotal } = event.data;
-  const plans: PostingPlan[] = [
-    {
-      ...base(event, currency),
-      voucherType: 'SALE',
-      sourceType: 'sale.order',
-      sourceId: orderId,
-      description: `Sale of order ${orderNumber}`,
-      metadata: { orderId, orderNumber },
-      lines: twoLines({ code: 'RECEIVABLE' }, { code: 'SALES_REVENUE' }, total),
-    },
-  ];
-  if (money(costTotal).greaterThan(ZERO)) {
-    plans.push({
-      ...base(event, currency),
-      voucherType: 'COGS',
-      sourceType: 'sale.order.cogs',
-      sourceId: orderId,
+  const metadata = { orderId, orderNumber };
+  const sale = voucher(
+    event,
+    currency,
+    'SALE',
+    ['sale.order', orderId],
+    twoLines({ code: 'RECEIVABLE' }, { code: 'SALES_REVENUE' }, total),
+    { description: `Sale of order ${orderNumber}`, metadata },
+  );
+  if (!money(costTotal).greaterThan(ZERO)) return [sale];
+  const lines = twoLines({ code: 'COGS' }, { code: 'INVENTORY' }, costTotal);
+  return [
+    sale,
+    voucher(event, currency, 'COGS', ['sale.order.cogs', orderId], lines, {
       description: `Cost of goods sold for order ${orderNumber}`,
-      metadata: { orderId, orderNumber },
-      lines: twoLines({ code: 'COGS' }, { code: 'INVENTORY' }, costTotal),
-    });
-  }
-  return plans;
+      metadata,
+    }),
+  ];
 }
 
-/** Without the finance account that received the money there is nothing to debit: skip by design. */
-function planReceipt(event: PaymentCaptured): EventOutcomePlan {
-  const { paymentId, orderId, amount, currency, method, financeSourceId } = event.data;
-  if (!financeSourceId) return skipWithoutSource(event, paymentId);
-  return post([
-    {
-      ...base(event, currency),
-      voucherType: 'RECEIPT',
-      sourceType: 'sale.payment',
-      sourceId: paymentId,
-      description: `Payment ${paymentId} (${method}) for order ${orderId}`,
-      metadata: { paymentId, orderId, method },
-      lines: twoLines({ id: financeSourceId }, { code: 'RECEIVABLE' }, amount),
-    },
-  ]);
-}
-
-function planRefund(event: PaymentRefunded): EventOutcomePlan {
-  const { refundId, paymentId, orderId, amount, currency, financeSourceId } = event.data;
-  if (!financeSourceId) return skipWithoutSource(event, refundId);
-  return post([
-    {
-      ...base(event, currency),
-      voucherType: 'REFUND',
-      sourceType: 'sale.refund',
-      sourceId: refundId,
-      description: `Refund ${refundId} of payment ${paymentId} for order ${orderId}`,
-      metadata: { refundId, paymentId, orderId },
-      lines: twoLines({ code: 'SALES_RETURNS' }, { id: financeSourceId }, amount),
-    },
-  ]);
-}
-
-function skipWithoutSource(event: PaymentCaptured | PaymentRefunded, sourceId: string): EventOutcomePlan {
+/**
+ * A payment or refund moves money through the finance account named by
+ * `attempt.finance.source.id`; without it there is no account to debit or
+ * credit: skip by design.
+ */
+function withFinanceSource(
+  event: PaymentCaptured | PaymentRefunded,
+  plan: (account: AccountRef) => PostingPlan,
+): EventOutcomePlan {
+  if (event.data.financeSourceId) return post([plan({ id: event.data.financeSourceId })]);
+  const sourceId = event.type === 'sale.payment.refunded' ? event.data.refundId : event.data.paymentId;
   return {
     kind: 'skip',
     reason: `${event.type} ${sourceId} has no attempt.finance.source.id: no finance account received the money`,
@@ -119,17 +105,33 @@ function skipWithoutSource(event: PaymentCaptured | PaymentRefunded, sourceId: s
   };
 }
 
+/** Money received: Dr the finance account / Cr RECEIVABLE. */
+function planReceipt(event: PaymentCaptured, account: AccountRef): PostingPlan {
+  const { paymentId, orderId, amount, currency, method } = event.data;
+  const lines = twoLines(account, { code: 'RECEIVABLE' }, amount);
+  return voucher(event, currency, 'RECEIPT', ['sale.payment', paymentId], lines, {
+    description: `Payment ${paymentId} (${method}) for order ${orderId}`,
+    metadata: { paymentId, orderId, method },
+  });
+}
+
+/** Money paid back: Dr SALES_RETURNS / Cr the finance account. */
+function planRefund(event: PaymentRefunded, account: AccountRef): PostingPlan {
+  const { refundId, paymentId, orderId, amount, currency } = event.data;
+  const lines = twoLines({ code: 'SALES_RETURNS' }, account, amount);
+  return voucher(event, currency, 'REFUND', ['sale.refund', refundId], lines, {
+    description: `Refund ${refundId} of payment ${paymentId} for order ${orderId}`,
+    metadata: { refundId, paymentId, orderId },
+  });
+}
+
 function planPurchase(event: InventoryReceived): PostingPlan {
   const { receiptId, currency, total } = event.data;
-  return {
-    ...base(event, currency),
-    voucherType: 'PURCHASE',
-    sourceType: 'inventory.receipt',
-    sourceId: receiptId,
+  const lines = twoLines({ code: 'INVENTORY' }, { code: 'PAYABLE' }, total);
+  return voucher(event, currency, 'PURCHASE', ['inventory.receipt', receiptId], lines, {
     description: `Inventory receipt ${receiptId}`,
     metadata: { receiptId },
-    lines: twoLines({ code: 'INVENTORY' }, { code: 'PAYABLE' }, total),
-  };
+  });
 }
 
 /** A loss (negative delta) is an expense; a gain reverses the direction. A zero delta posts nothing. */
@@ -148,14 +150,9 @@ function planInventoryAdjustment(event: InventoryAdjusted): EventOutcomePlan {
     ? twoLines({ code: 'INVENTORY_ADJUSTMENT' }, { code: 'INVENTORY' }, magnitude)
     : twoLines({ code: 'INVENTORY' }, { code: 'INVENTORY_ADJUSTMENT' }, magnitude);
   return post([
-    {
-      ...base(event, currency),
-      voucherType: 'INVENTORY_ADJUSTMENT',
-      sourceType: 'inventory.adjustment',
-      sourceId: adjustmentId,
+    voucher(event, currency, 'INVENTORY_ADJUSTMENT', ['inventory.adjustment', adjustmentId], lines, {
       description: `Inventory ${delta.isNegative() ? 'loss' : 'gain'} ${adjustmentId}: ${reason}`,
       metadata: { adjustmentId, reason, valueDelta },
-      lines,
-    },
+    }),
   ]);
 }

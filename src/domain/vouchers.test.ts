@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { cashCountLines } from './manual-plans.js';
 import { money } from './money.js';
-import {
-  formatVoucherNumber,
-  isVoucherNumber,
-  numberingYear,
-  voidability,
-  VOUCHER_TYPES,
-} from './vouchers.js';
+import { formatVoucherNumber, isVoucherNumber, numberingYear, voucherNumberFormat } from './vouchers.js';
+import { voidability, VOUCHER_TYPES } from './vouchers.js';
 
 describe('voucher numbers', () => {
   it('are prefix-year-running number, zero padded to six and growing past it', () => {
     expect(formatVoucherNumber('RECEIPT', 2026, 42)).toBe('RC-2026-000042');
     expect(formatVoucherNumber('REVERSAL', 2027, 1_234_567)).toBe('RV-2027-1234567');
     expect(() => formatVoucherNumber('SALE', 2026, 0)).toThrow(RangeError);
+    // What the posting statement formats the counter value with: the same head and width.
+    expect(voucherNumberFormat('RECEIPT', 2026)).toEqual({ head: 'RC-2026-', width: 6 });
     expect(isVoucherNumber('RC-2026-000042')).toBe(true);
     expect(isVoucherNumber('XX-2026-000042')).toBe(false);
   });

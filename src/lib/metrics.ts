@@ -15,105 +15,91 @@ collectDefaultMetrics({ register: registry, prefix: 'finance_' });
 const registers = [registry];
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+  new Counter<L>({ name, help, labelNames, registers });
+const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+  new Gauge<L>({ name, help, labelNames, registers });
+/** Latency histograms, all on the same buckets (seconds). */
+const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+  new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers });
+
 export const metrics = {
   // ---- api
-  httpRequests: new Counter({
-    name: 'finance_http_requests_total',
-    help: 'HTTP requests answered by the API, by route template and status code.',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    registers,
-  }),
-  httpDuration: new Histogram({
-    name: 'finance_http_request_duration_seconds',
-    help: 'Time from request received to response sent.',
-    labelNames: ['method', 'route'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  }),
+  httpRequests: counter(
+    'finance_http_requests_total',
+    'HTTP requests answered by the API, by route template and status code.',
+    ['method', 'route', 'status_code'],
+  ),
+  httpDuration: histogram(
+    'finance_http_request_duration_seconds',
+    'Time from request received to response sent.',
+    ['method', 'route'],
+  ),
 
-  wsConnections: new Gauge({
-    name: 'finance_ws_connections',
-    help: 'Open live-update WebSockets on this API replica.',
-    registers,
-  }),
-  liveUpdatesDropped: new Counter({
-    name: 'finance_live_updates_dropped_total',
-    help: 'Live updates not delivered: where = publish (worker could not reach Redis), relay (replica overloaded), slow_consumer (socket dropped).',
-    labelNames: ['where'] as const,
-    registers,
-  }),
+  wsConnections: gauge('finance_ws_connections', 'Open live-update WebSockets on this API replica.'),
+  liveUpdatesDropped: counter(
+    'finance_live_updates_dropped_total',
+    'Live updates not delivered: where = publish (worker could not reach Redis), relay (replica overloaded), slow_consumer (socket dropped).',
+    ['where'],
+  ),
 
   // ---- worker
-  vouchersPosted: new Counter({
-    name: 'finance_vouchers_posted_total',
-    help: 'Vouchers committed by this worker, by voucher type (REVERSAL = voids). Idempotent replays are not counted.',
-    labelNames: ['voucher_type'] as const,
-    registers,
-  }),
-  idempotentReplays: new Counter({
-    name: 'finance_idempotent_replays_total',
-    help: 'Postings whose source was already posted: the existing voucher was returned (finance.voucher.idempotent_replay).',
-    registers,
-  }),
-  postingFailures: new Counter({
-    name: 'finance_posting_failures_total',
-    help: 'Posting workflows that failed for good (finance.posting.failed), by ledger error code and workflow type.',
-    labelNames: ['code', 'workflow'] as const,
-    registers,
-  }),
-  postingsSkipped: new Counter({
-    name: 'finance_postings_skipped_total',
-    help: 'Events that post nothing by rule (SKIP voucher), by event type.',
-    labelNames: ['event_type'] as const,
-    registers,
-  }),
-  controlAccountMissing: new Counter({
-    name: 'finance_control_account_missing_total',
-    help: 'Posting attempts refused because the merchant or its INVENTORY/COGS control account does not exist yet (retried).',
-    registers,
-  }),
-  accountNegative: new Counter({
-    name: 'finance_account_negative_total',
-    help: 'Postings that took a DEBIT-normal asset account below zero (finance.account.went_negative), by account code.',
-    labelNames: ['account_code'] as const,
-    registers,
-  }),
-  postingDuration: new Histogram({
-    name: 'finance_posting_duration_seconds',
-    help: 'Time of one posting (the locking statement and its round trip), successful or not.',
-    buckets: LATENCY_BUCKETS,
-    registers,
-  }),
+  vouchersPosted: counter(
+    'finance_vouchers_posted_total',
+    'Vouchers committed by this worker, by voucher type (REVERSAL = voids). Idempotent replays are not counted.',
+    ['voucher_type'],
+  ),
+  idempotentReplays: counter(
+    'finance_idempotent_replays_total',
+    'Postings whose source was already posted: the existing voucher was returned (finance.voucher.idempotent_replay).',
+  ),
+  postingFailures: counter(
+    'finance_posting_failures_total',
+    'Posting workflows that failed for good (finance.posting.failed), by ledger error code and workflow type.',
+    ['code', 'workflow'],
+  ),
+  postingsSkipped: counter(
+    'finance_postings_skipped_total',
+    'Events that post nothing by rule (SKIP voucher), by event type.',
+    ['event_type'],
+  ),
+  controlAccountMissing: counter(
+    'finance_control_account_missing_total',
+    'Posting attempts refused because the merchant or its INVENTORY/COGS control account does not exist yet (retried).',
+  ),
+  accountNegative: counter(
+    'finance_account_negative_total',
+    'Postings that took a DEBIT-normal asset account below zero (finance.account.went_negative), by account code.',
+    ['account_code'],
+  ),
+  postingDuration: histogram(
+    'finance_posting_duration_seconds',
+    'Time of one posting (the locking statement and its round trip), successful or not.',
+  ),
 
   // ---- ingest
-  ingestSkipped: new Counter({
-    name: 'finance_ingest_skipped_total',
-    help: 'Kafka messages ingest passed over on purpose (e.g. a CDC tombstone), by reason.',
-    labelNames: ['reason'] as const,
-    registers,
-  }),
-  deadLetters: new Counter({
-    name: 'finance_ingest_dead_letters_total',
-    help: 'Kafka messages sent to the dead-letter topic, by reason code.',
-    labelNames: ['reason'] as const,
-    registers,
-  }),
-  workflowStarts: new Counter({
-    name: 'finance_ingest_workflow_starts_total',
-    help: 'Workflow starts accepted by Temporal: started, or already_started (a redelivery).',
-    labelNames: ['outcome'] as const,
-    registers,
-  }),
-  workflowStartDuration: new Histogram({
-    name: 'finance_ingest_workflow_start_duration_seconds',
-    help: 'Time for Temporal to accept one workflow start, client retries included.',
-    buckets: LATENCY_BUCKETS,
-    registers,
-  }),
-  consumerLag: new Gauge({
-    name: 'finance_ingest_consumer_lag',
-    help: 'Messages not yet committed by the consumer group, per partition (log end offset minus committed offset).',
-    labelNames: ['topic', 'partition'] as const,
-    registers,
-  }),
+  ingestSkipped: counter(
+    'finance_ingest_skipped_total',
+    'Kafka messages ingest passed over on purpose (e.g. a CDC tombstone), by reason.',
+    ['reason'],
+  ),
+  deadLetters: counter(
+    'finance_ingest_dead_letters_total',
+    'Kafka messages sent to the dead-letter topic, by reason code.',
+    ['reason'],
+  ),
+  workflowStarts: counter(
+    'finance_ingest_workflow_starts_total',
+    'Workflow starts accepted by Temporal: started, or already_started (a redelivery).',
+    ['outcome'],
+  ),
+  workflowStartDuration: histogram(
+    'finance_ingest_workflow_start_duration_seconds',
+    'Time for Temporal to accept one workflow start, client retries included.',
+  ),
+  consumerLag: gauge(
+    'finance_ingest_consumer_lag',
+    'Messages not yet committed by the consumer group, per partition (log end offset minus committed offset).',
+    ['topic', 'partition'],
+  ),
 };

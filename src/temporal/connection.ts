@@ -16,6 +16,18 @@ export function connectionOptions(transport: TemporalTransport) {
   };
 }
 
+/** Where a client or worker reaches Temporal, and the keys its payloads are encrypted with. */
+export interface TemporalEndpoint {
+  address: string;
+  /** TLS and API key (config `transport`); absent: plain TCP to `address`. */
+  tls?: TemporalTransport['tls'];
+  apiKey?: string;
+  /** Encrypts payloads (payload-codec.ts); must match every client's and worker's keys. */
+  payloadKeys?: readonly PayloadKey[];
+  namespace: string;
+  taskQueue: string;
+}
+
 /**
  * The data converter of every client and of the worker: with payload keys,
  * payloads are encrypted (payload-codec.ts). Search attributes never go

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type Activities } from '../activities/index.js';
-import { type PayloadKey, type TemporalTransport } from '../config/temporal.js';
-import { connectionOptions, dataConverter } from './connection.js';
+import { connectionOptions, dataConverter, type TemporalEndpoint } from './connection.js';
 import { financeSinks } from './sinks.js';
 
 /** The workflow sources: .ts when run from source (tsx, tests), .js from dist/. */
@@ -15,15 +14,7 @@ export function workflowsPath(): string {
   throw new Error('workflows/index not found next to temporal/worker');
 }
 
-export interface WorkerOptions {
-  address: string;
-  /** TLS and API key (config `transport`); absent: plain TCP to `address`. */
-  tls?: TemporalTransport['tls'];
-  apiKey?: string;
-  /** Encrypts payloads (payload-codec.ts); must match every client's keys. */
-  payloadKeys?: readonly PayloadKey[];
-  namespace: string;
-  taskQueue: string;
+export interface WorkerOptions extends TemporalEndpoint {
   activities: Activities;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;

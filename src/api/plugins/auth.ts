@@ -10,7 +10,8 @@ import {
   subprotocolToken,
 } from '../../auth/jwt.js';
 import { type AuthzAction, type AuthzObject, type MerchantScope } from '../../auth/roles.js';
-import { ApiError } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
+import { idOrNotFound } from '../pagination.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -84,6 +85,22 @@ export function principalOf(request: FastifyRequest): Principal {
 /** The merchants the caller may read `obj` of: list and count queries filter on it in SQL. */
 export async function readScope(request: FastifyRequest, obj: AuthzObject): Promise<MerchantScope> {
   return request.server.authz.scope(principalOf(request).sub, obj, 'read');
+}
+
+/**
+ * The entity with this id, if the caller may read it: a malformed id, a
+ * missing entity and another tenant's answer the same 404.
+ */
+export async function visibleOr404<T>(
+  request: FastifyRequest,
+  obj: AuthzObject,
+  what: string,
+  id: string,
+  find: (scope: MerchantScope, id: string) => Promise<T | null>,
+): Promise<T> {
+  const found = await find(await readScope(request, obj), idOrNotFound(id, what));
+  if (!found) throw notFound(what);
+  return found;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import fp from 'fastify-plugin';
-import { type PayloadKey, type TemporalTransport } from '../../config/temporal.js';
-import { connectionOptions, dataConverter } from '../../temporal/connection.js';
+import { connectionOptions, dataConverter, type TemporalEndpoint } from '../../temporal/connection.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,13 +16,8 @@ export interface TemporalAccess {
   uiUrl: string;
 }
 
-export interface TemporalPluginOptions {
-  address: string;
-  tls?: TemporalTransport['tls'];
-  apiKey?: string;
-  payloadKeys?: readonly PayloadKey[];
-  namespace: string;
-  taskQueue: string;
+export interface TemporalPluginOptions extends TemporalEndpoint {
+  /** The Temporal UI, for links in 202 answers. */
   uiUrl: string;
 }
 

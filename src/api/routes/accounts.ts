@@ -1,4 +1,5 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type FastifyRequest } from 'fastify';
 import { lineSumsAt, accountLines, merchantLineSumsAt } from '../../db/account-ledger.js';
 import {
   countAccounts,
@@ -12,9 +13,9 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { findMerchant } from '../../db/merchants.js';
 import { type AccountType, defaultNormalBalance, type Direction } from '../../domain/accounts.js';
 import { balanceOf, trialBalance } from '../../domain/trial-balance.js';
-import { readScope, requireAction } from '../plugins/auth.js';
+import { readScope, requireAction, visibleOr404 } from '../plugins/auth.js';
 import { ApiError, notFound } from '../errors.js';
-import { cursorId, decodeCursor, encodeCursor, idOrNotFound, page, parseInstant } from '../pagination.js';
+import { cursorId, decodeCursor, encodeCursor, page, parseInstant } from '../pagination.js';
 import {
   Account,
   AccountCountQuery,
@@ -37,15 +38,10 @@ const security = [{ bearerAuth: [] }];
 
 /** The chart of accounts, ledgers and balances (docs/reference/http-api.md). */
 export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const visibleAccount = async (request: Parameters<typeof readScope>[0], id: string) => {
-    const account = await findVisibleAccount(
-      app.db,
-      await readScope(request, 'account'),
-      idOrNotFound(id, 'account'),
+  const visibleAccount = (request: FastifyRequest, id: string) =>
+    visibleOr404(request, 'account', 'account', id, (scope, accountId) =>
+      findVisibleAccount(app.db, scope, accountId),
     );
-    if (!account) throw notFound('account');
-    return account;
-  };
 
   app.get(
     '/accounts',

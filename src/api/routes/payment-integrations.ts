@@ -12,8 +12,8 @@ import {
 import { type CredentialKey, maskCredential, sealCredential } from '../../lib/credentials.js';
 import { isStorableJson } from '../../domain/text.js';
 import { ApiError, notFound } from '../errors.js';
-import { cursorId, decodeCursor, encodeCursor, idOrNotFound, page } from '../pagination.js';
-import { readScope, requireAction } from '../plugins/auth.js';
+import { cursorId, decodeCursor, encodeCursor, page } from '../pagination.js';
+import { readScope, requireAction, visibleOr404 } from '../plugins/auth.js';
 import { ERRORS, IdParams } from '../schemas/common.js';
 import {
   CreateIntegrationBody,
@@ -58,15 +58,10 @@ export const paymentIntegrationRoutes: FastifyPluginAsyncTypebox<IntegrationRout
   app,
   opts,
 ) => {
-  const visible = async (request: FastifyRequest, id: string): Promise<IntegrationRow> => {
-    const row = await findVisibleIntegration(
-      app.db,
-      await readScope(request, 'integration'),
-      idOrNotFound(id, 'payment integration'),
+  const visible = (request: FastifyRequest, id: string): Promise<IntegrationRow> =>
+    visibleOr404(request, 'integration', 'payment integration', id, (scope, integrationId) =>
+      findVisibleIntegration(app.db, scope, integrationId),
     );
-    if (!row) throw notFound('payment integration');
-    return row;
-  };
 
   app.get(
     '/payment-integrations',

@@ -8,16 +8,8 @@ import { type ManualVoucherRequest } from '../../domain/manual-plans.js';
 import { assertPostable, line } from '../../domain/posting-plan.js';
 import { voidability } from '../../domain/vouchers.js';
 import { ApiError, notFound } from '../errors.js';
-import {
-  cursorDate,
-  cursorId,
-  decodeCursor,
-  encodeCursor,
-  idOrNotFound,
-  page,
-  parseInstant,
-} from '../pagination.js';
-import { principalOf, readScope, requireAction } from '../plugins/auth.js';
+import { cursorDate, cursorId, decodeCursor, encodeCursor, page, parseInstant } from '../pagination.js';
+import { principalOf, readScope, requireAction, visibleOr404 } from '../plugins/auth.js';
 import {
   manualWorkflowId,
   requestHash,
@@ -49,15 +41,10 @@ export interface VoucherRouteOptions {
 
 /** Vouchers: queries, manual vouchers and voids (docs/reference/http-api.md), the writes run as Temporal workflows. */
 export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = async (app, opts) => {
-  const voucherById = async (request: FastifyRequest, id: string): Promise<VoucherRow> => {
-    const voucher = await findVoucher(
-      app.db,
-      await readScope(request, 'voucher'),
-      idOrNotFound(id, 'voucher'),
+  const voucherById = (request: FastifyRequest, id: string): Promise<VoucherRow> =>
+    visibleOr404(request, 'voucher', 'voucher', id, (scope, voucherId) =>
+      findVoucher(app.db, scope, voucherId),
     );
-    if (!voucher) throw notFound('voucher');
-    return voucher;
-  };
 
   const pending = (reply: FastifyReply, workflowId: string) =>
     reply.status(202).send({
