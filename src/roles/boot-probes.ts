@@ -13,11 +13,11 @@ import { createLogger } from '../lib/logger.js';
  * readiness cache keeps that to one per second at most.
  */
 
+/** A completed connection (startup and authentication) is the answer: no statement needed. */
 export async function databaseAnswers(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();
-    await client.query('SELECT 1');
   } finally {
     await client.end().catch(() => undefined);
   }
