@@ -4,7 +4,7 @@ import { type AuthzObject } from '../auth/roles.js';
 /**
  * Live updates (`GET /ws`, docs/api.md): what the worker publishes after a posting
  * commits and every API replica relays to its WebSocket clients. The shapes
- * below are the wire format clients parse (docs/api.md, "Live updates");
+ * below are the wire format clients parse (docs/reference/http-api.md, "Live updates");
  * money is a decimal string, ids are decimal strings.
  */
 

@@ -29,7 +29,7 @@ import { registerWorker } from './worker-registry.js';
  * prints every worker's life cycle, and every deliberately failed workflow,
  * to the CI log.
  */
-function quietTemporalRuntime(): void {
+export function quietTemporalRuntime(): void {
   installTemporalRuntime(createLogger({ level: 'silent' }));
 }
 

@@ -14,7 +14,7 @@ import { EVENT_TYPE, MERCHANT_ID } from '../../src/workflows/search-attributes.j
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
-import { withTestWorker } from '../support/temporal.js';
+import { quietTemporalRuntime, withTestWorker } from '../support/temporal.js';
 import { makeTestPki, startTlsProxy, type TestPki, type TlsProxy } from '../support/tls-proxy.js';
 
 /**
@@ -32,6 +32,8 @@ describe('Temporal over TLS', () => {
   let prisma: PrismaClient;
 
   beforeAll(async () => {
+    // Before any connection: a connection made first would install the SDK's default (noisy) runtime.
+    quietTemporalRuntime();
     pki = makeTestPki();
     proxy = await startTlsProxy(pki, testEnv.temporalAddress, `test-key-${randomBytes(12).toString('hex')}`);
     prisma = await testPrisma(2);
@@ -91,22 +93,31 @@ describe('Temporal over TLS', () => {
     }
   });
 
+  /** The client connects lazily: a first call is what meets the proxy's refusal. */
+  const firstCall = async (transport: ReturnType<typeof config>['transport']) => {
+    const { client, connection } = await createTemporalClient({
+      transport,
+      namespace: testEnv.temporalNamespace,
+    });
+    try {
+      // A refused handshake is UNAVAILABLE, which the client retries for ~20 s: bound it.
+      await client.withDeadline(Date.now() + 5_000, () =>
+        client.workflowService.describeNamespace({ namespace: testEnv.temporalNamespace }),
+      );
+    } finally {
+      await connection.close();
+    }
+  };
+
   it('is refused without a client certificate, and refuses a server its CA did not sign', async () => {
     const {
       APP_ENV_TEMPORAL_TLS_CERT_FILE: _c,
       APP_ENV_TEMPORAL_TLS_KEY_FILE: _k,
       ...noClientCert
     } = mtlsEnv();
-    await expect(
-      createTemporalClient({
-        transport: config(noClientCert).transport,
-        namespace: testEnv.temporalNamespace,
-      }),
-    ).rejects.toThrow();
+    await expect(firstCall(config(noClientCert).transport)).rejects.toThrow();
     const strangerCa = config({ ...mtlsEnv(), APP_ENV_TEMPORAL_TLS_CA_FILE: pki.strangerCaFile });
-    await expect(
-      createTemporalClient({ transport: strangerCa.transport, namespace: testEnv.temporalNamespace }),
-    ).rejects.toThrow();
+    await expect(firstCall(strangerCa.transport)).rejects.toThrow();
     await expect(NativeConnection.connect(connectionOptions(strangerCa.transport))).rejects.toThrow(
       /UnknownIssuer/,
     );
@@ -133,13 +144,9 @@ describe('Temporal over TLS', () => {
     await native.close();
 
     const { apiKey: _key, ...withoutKey } = withKey.transport;
-    await expect(
-      createTemporalClient({ transport: withoutKey, namespace: withKey.namespace }),
-    ).rejects.toThrow();
+    await expect(firstCall(withoutKey)).rejects.toThrow();
     const wrongKey = { ...withKey.transport, apiKey: 'not-the-key' };
-    await expect(
-      createTemporalClient({ transport: wrongKey, namespace: withKey.namespace }),
-    ).rejects.toThrow();
+    await expect(firstCall(wrongKey)).rejects.toThrow();
   });
 
   it('refuses configurations that would connect in clear or half-configured', () => {

@@ -16,7 +16,7 @@ export type LiveSocketBounds = Pick<
   'maxConnections' | 'maxConnectionsPerUser' | 'maxMessagesPerMinute' | 'maxTokenAgeSeconds'
 >;
 
-/** The subprotocol of the live-update messages (docs/api.md, "Live updates"). */
+/** The subprotocol of the live-update messages (docs/reference/http-api.md, "Live updates"). */
 export const LIVE_SUBPROTOCOL = 'finance.v1';
 
 export interface LiveUpdatesOptions {

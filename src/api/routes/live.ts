@@ -10,7 +10,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_FILTER_MERCHANTS = 1000;
 
 /**
- * `GET /ws` (docs/api.md): live updates for the merchants the caller may read.
+ * `GET /ws` (docs/reference/http-api.md): live updates for the merchants the caller may read.
  * The token is checked by the auth plugin before the upgrade (Bearer header,
  * or a `bearer.<jwt>` subprotocol for browsers; never the query string, which
  * ends up in access logs): without a valid one the answer is a bare 401 and no
@@ -18,7 +18,7 @@ const MAX_FILTER_MERCHANTS = 1000;
  * (plugins/live-updates.ts), each closing the socket with its own code: the
  * replica's and the user's connection limits (1013, 1008, before `ready`), the
  * inbound message rate (4429), and the token's expiry or age (4401: reconnect
- * with a fresh token). Message format: docs/api.md, "Live updates".
+ * with a fresh token). Message format: docs/reference/http-api.md, "Live updates".
  */
 export const liveRoutes: FastifyPluginAsync = async (app) => {
   app.route({
@@ -151,7 +151,10 @@ function messageBucket(perMinute: number): { take(): boolean } {
   };
 }
 
-/** The reply to a client → server message (docs/api.md): `subscribe` narrows the merchants, `ping` is answered. */
+/**
+ * The reply to a client → server message (docs/reference/http-api.md): `subscribe` narrows the
+ * merchants, `ping` is answered.
+ */
 function answer(client: LiveClient, data: RawData, isBinary: boolean): Record<string, unknown> | null {
   const refuse = (message: string) => ({ type: 'error', code: 'VALIDATION_FAILED', message });
   if (isBinary) return refuse('messages are JSON text');

@@ -1,0 +1,232 @@
+/**
+ * No existence oracle: another merchant's entity answers exactly like one that
+ * does not exist. Rows come in pairs (a foreign `target`, a missing one) under one
+ * `oracle` name, and the pair's answers must be identical once the target is masked.
+ */
+import type { Attack } from '../attack-table.js';
+import {
+  accountNotFound,
+  COUNT_ZERO,
+  correction,
+  credit,
+  debit,
+  EMPTY_PAGE,
+  notFound,
+  postVoucher,
+} from './common.js';
+
+export const ORACLE: Attack[] = [
+  ...(['{theirs.OWNER_EQUITY}', '{noAccount}'] as const).flatMap((target): Attack[] => [
+    {
+      name: `a correction line on ${target}`,
+      who: { sub: '{accountant}' },
+      request: postVoucher(correction([debit('{mine.CASH}'), credit(target)])),
+      expect: accountNotFound('manual ADJUSTMENT voucher'),
+      needsWorker: true,
+      oracle: 'manual voucher line',
+      target,
+    },
+    {
+      name: `a correction line on ${target}, by an admin of both merchants`,
+      who: { sub: '{adminOfBoth}' },
+      request: postVoucher(correction([debit('{mine.CASH}'), credit(target)])),
+      expect: accountNotFound('manual ADJUSTMENT voucher'),
+      needsWorker: true,
+      oracle: 'manual voucher line',
+      target,
+    },
+    {
+      name: `a transfer from ${target}`,
+      who: { sub: '{accountant}' },
+      request: postVoucher({
+        merchantId: '{mine}',
+        type: 'TRANSFER',
+        lines: [debit('{mine.BANK}'), credit(target)],
+      }),
+      expect: accountNotFound('manual TRANSFER voucher'),
+      needsWorker: true,
+      oracle: 'transfer line',
+      target,
+    },
+    {
+      name: `an expense paid from ${target}`,
+      who: { sub: '{accountant}' },
+      request: postVoucher({
+        merchantId: '{mine}',
+        type: 'EXPENSE',
+        lines: [debit(target), credit('{mine.CASH}')],
+      }),
+      expect: accountNotFound('manual EXPENSE voucher'),
+      needsWorker: true,
+      oracle: 'expense line',
+      target,
+    },
+  ]),
+  ...(['{theirs.CASH}', '{noAccount}'] as const).map((target): Attack => ({
+    name: `a cash count of ${target}`,
+    who: { sub: '{accountant}' },
+    request: postVoucher({
+      merchantId: '{mine}',
+      type: 'ADJUSTMENT',
+      reason: 'cash_count',
+      accountId: target,
+      countedBalance: '5.00',
+    }),
+    expect: accountNotFound('manual ADJUSTMENT voucher'),
+    needsWorker: true,
+    oracle: 'cash count',
+    target,
+  })),
+  ...(['{theirs.BANK}', '{noAccount}'] as const).flatMap((target): Attack[] => [
+    {
+      name: `GET /accounts/${target}`,
+      who: { sub: '{admin}' },
+      request: { method: 'GET', path: `/accounts/${target}` },
+      expect: notFound('account'),
+      oracle: 'account by id',
+      target,
+    },
+    {
+      name: `date-ranged lines of ${target}`,
+      who: { sub: '{admin}' },
+      request: {
+        method: 'GET',
+        path: `/accounts/${target}/transactions?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z`,
+      },
+      expect: notFound('account'),
+      oracle: 'account lines',
+      target,
+    },
+    {
+      name: `the balance of ${target} at a moment`,
+      who: { sub: '{admin}' },
+      request: { method: 'GET', path: `/accounts/${target}/balance?at=2026-06-01T00:00:00Z` },
+      expect: notFound('account'),
+      oracle: 'account balance',
+      target,
+    },
+    {
+      name: `renaming ${target}`,
+      who: { sub: '{admin}' },
+      request: { method: 'PATCH', path: `/accounts/${target}`, body: { name: 'mine now' } },
+      expect: notFound('account'),
+      oracle: 'account rename',
+      target,
+    },
+    {
+      name: `deleting ${target}`,
+      who: { sub: '{admin}' },
+      request: { method: 'DELETE', path: `/accounts/${target}` },
+      expect: notFound('account'),
+      oracle: 'account delete',
+      target,
+    },
+  ]),
+  ...(['{theirs}', '{ghost}'] as const).flatMap((target): Attack[] => [
+    {
+      name: `accounts filtered on merchant ${target}`,
+      who: { sub: '{admin}' },
+      request: { method: 'GET', path: `/accounts?merchantId=${target}` },
+      expect: EMPTY_PAGE,
+      oracle: 'account list',
+      target,
+    },
+    {
+      name: `account count of merchant ${target}`,
+      who: { sub: '{admin}' },
+      request: { method: 'GET', path: `/accounts/count?merchantId=${target}` },
+      expect: COUNT_ZERO,
+      oracle: 'account count',
+      target,
+    },
+    {
+      name: `vouchers filtered on merchant ${target}`,
+      who: { sub: '{accountant}' },
+      request: { method: 'GET', path: `/vouchers?merchantId=${target}` },
+      expect: EMPTY_PAGE,
+      oracle: 'voucher list',
+      target,
+    },
+    {
+      name: `the trial balance of merchant ${target}`,
+      who: { sub: '{accountant}' },
+      request: { method: 'GET', path: `/reports/trial-balance?merchantId=${target}` },
+      expect: notFound('merchant'),
+      oracle: 'trial balance',
+      target,
+    },
+    {
+      name: `a manual voucher for merchant ${target}`,
+      who: { sub: '{accountant}' },
+      request: postVoucher(
+        correction([debit('{mine.CASH}'), credit('{mine.OWNER_EQUITY}')], { merchantId: target }),
+      ),
+      expect: notFound('merchant'),
+      oracle: 'manual voucher merchant',
+      target,
+    },
+    {
+      name: `an account for merchant ${target}`,
+      who: { sub: '{admin}' },
+      request: {
+        method: 'POST',
+        path: '/accounts',
+        body: { merchantId: target, code: 'X', name: 'x', type: 'ASSET' },
+      },
+      expect: notFound('merchant'),
+      oracle: 'account create',
+      target,
+    },
+    {
+      name: `a payment integration for merchant ${target}`,
+      who: { sub: '{admin}' },
+      request: {
+        method: 'POST',
+        path: '/payment-integrations',
+        body: { merchantId: target, provider: 'stripe', name: 'x', credential: 'sk_test_0123456789' },
+      },
+      expect: notFound('merchant'),
+      oracle: 'integration create',
+      target,
+    },
+  ]),
+  ...(['{theirs.voucher}', '{noVoucher}'] as const).flatMap((target): Attack[] => [
+    {
+      name: `GET /vouchers/${target}`,
+      who: { sub: '{accountant}' },
+      request: { method: 'GET', path: `/vouchers/${target}` },
+      expect: notFound('voucher'),
+      oracle: 'voucher by id',
+      target,
+    },
+    {
+      name: `voiding ${target}`,
+      who: { sub: '{accountant}' },
+      request: { method: 'POST', path: `/vouchers/${target}/void`, body: { reason: 'not mine' } },
+      expect: notFound('voucher'),
+      oracle: 'voucher void',
+      target,
+    },
+  ]),
+  ...(['{theirs.integration}', '{noIntegration}'] as const).map((target): Attack => ({
+    name: `GET /payment-integrations/${target}`,
+    who: { sub: '{admin}' },
+    request: { method: 'GET', path: `/payment-integrations/${target}` },
+    expect: notFound('payment integration'),
+    oracle: 'integration by id',
+    target,
+  })),
+  {
+    name: 'a posting naming a foreign account answers while another transaction holds that account’s row',
+    who: { sub: '{adminOfBoth}' },
+    whileLocked: '{theirs.CASH}',
+    request: postVoucher({
+      merchantId: '{mine}',
+      type: 'TRANSFER',
+      lines: [debit('{mine.BANK}'), credit('{theirs.CASH}')],
+    }),
+    // The pool's lock_timeout is 10 s: a statement that tried to lock the foreign row would wait that long.
+    expect: { status: 422, code: 'ACCOUNT_NOT_FOUND', withinMs: 5_000 },
+    needsWorker: true,
+  },
+];
