@@ -21,6 +21,9 @@ export function parseKafkaConfig(env: Env) {
       APP_ENV_KAFKA_TOPIC_DLQ: z.string().default('finance.dlq'),
       APP_ENV_KAFKA_TOPIC_PARTITIONS: intInRange(1, 256, 6),
       APP_ENV_KAFKA_MAX_MESSAGE_BYTES: intInRange(1024, 10 * 1024 * 1024, 256 * 1024),
+      /** Kafka brokers refuse sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default). */
+      APP_ENV_KAFKA_SESSION_TIMEOUT_MS: intInRange(6_000, 300_000, 8_000),
+      APP_ENV_INGEST_MAX_OPEN_WORKFLOWS: intInRange(1, 100_000, 200),
       APP_ENV_KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
       APP_ENV_KAFKA_SASL_USERNAME: z.string().optional(),
       APP_ENV_KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -48,6 +51,8 @@ export function parseKafkaConfig(env: Env) {
     },
     topicPartitions: parsed.APP_ENV_KAFKA_TOPIC_PARTITIONS,
     maxMessageBytes: parsed.APP_ENV_KAFKA_MAX_MESSAGE_BYTES,
+    sessionTimeoutMs: parsed.APP_ENV_KAFKA_SESSION_TIMEOUT_MS,
+    maxOpenWorkflows: parsed.APP_ENV_INGEST_MAX_OPEN_WORKFLOWS,
     ssl: parsed.APP_ENV_KAFKA_SSL === 'true',
     sasl,
   };

@@ -4,9 +4,11 @@ import { metrics } from '../lib/metrics.js';
 import { type BackoffOptions, PartitionBackoff } from './backoff.js';
 import { sendDeadLetter } from './dead-letters.js';
 import { decideMessage, type DecodeOptions } from './decode.js';
+import { OpenWorkflows } from './open-workflows.js';
 import { type Dlq, type WorkflowStartRequest } from './results.js';
 import { type MessageOrigin } from './workflow-start.js';
-import { type StartWorkflow } from './workflow-starter.js';
+import { type StartWorkflow, type WhenClosed } from './workflow-starter.js';
+import { type ConsumerGroupTimeouts } from './kafka.js';
 
 export interface IngestConsumerOptions {
   kafka: Kafka;
@@ -22,6 +24,14 @@ export interface IngestConsumerOptions {
   /** Workflow starts in flight per partition; offsets are still resolved strictly in order. */
   startsInFlightPerPartition?: number;
   backoff?: BackoffOptions;
+  /**
+   * The bound on this instance's open event workflows, and how it learns one
+   * closed. Merchant CDC is never held back: provisioning a merchant is what
+   * lets events waiting for it finish.
+   */
+  openWorkflows: { limit: number; whenClosed: WhenClosed };
+  /** The consumer group's session timeout; the heartbeat and rebalance timeout follow from it (kafka.ts). */
+  group: ConsumerGroupTimeouts;
 }
 
 export interface IngestStats {
@@ -60,7 +70,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   const inFlight = Math.max(1, options.startsInFlightPerPartition ?? 8);
   const backoff = new PartitionBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 15_000 });
   const stats: IngestStats = { started: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const open = new OpenWorkflows(options.openWorkflows.limit);
+  const { whenClosed } = options.openWorkflows;
+  const { heartbeatInterval } = options.group;
+  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, ...options.group });
 
   let settle: { resolve: () => void; reject: (err: Error) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -78,8 +91,29 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     }
   });
 
-  /** Starts one workflow; true when Temporal accepted it (now or before). Never throws. */
-  async function start(at: MessageOrigin, request: WorkflowStartRequest): Promise<boolean> {
+  /**
+   * Starts one workflow; true when Temporal accepted it (now or before). Never throws.
+   * A held slot is given back when the workflow closes (a duplicate may still be running
+   * from an earlier delivery, so it is watched too), or at once when the start was refused.
+   */
+  async function start(
+    at: MessageOrigin,
+    request: WorkflowStartRequest,
+    holdsSlot: boolean,
+  ): Promise<boolean> {
+    const accepted = await startOnce(at, request);
+    if (holdsSlot) {
+      if (accepted) void whenClosed(request.workflowId, accepted.runId).then(() => open.release());
+      else open.release();
+    }
+    return accepted !== undefined;
+  }
+
+  /** The accepted start's run (none for a duplicate), or undefined when Temporal did not accept it. */
+  async function startOnce(
+    at: MessageOrigin,
+    request: WorkflowStartRequest,
+  ): Promise<{ runId?: string } | undefined> {
     const fields = {
       ...at,
       workflowId: request.workflowId,
@@ -97,7 +131,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
           { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
           `workflow started: ${request.summary}`,
         );
-        return true;
+        return { runId: outcome.runId };
       }
       if (outcome.kind === 'duplicate') {
         stats.duplicates += 1;
@@ -106,7 +140,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
           { ...fields, event: 'finance.ingest.duplicate' },
           `duplicate: workflow ${request.workflowId} was already started; nothing to do`,
         );
-        return true;
+        return {};
       }
       log.warn(
         { ...fields, code: outcome.code, error: outcome.message },
@@ -115,7 +149,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     } catch (err) {
       log.error({ ...fields, err }, 'workflow start failed unexpectedly; will retry');
     }
-    return false;
+    return undefined;
   }
 
   /** Sends one dead letter; true once the DLQ acknowledged it. Never throws. */
@@ -145,14 +179,29 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
 
   /**
    * Hands a chunk of one partition's messages off and returns how many, from
-   * the first, may be resolved. Workflow starts run concurrently; skips and
-   * dead letters are acted on in order, only once everything before them was
-   * accepted, so a retried chunk never dead-letters a message twice.
+   * the first, were handed off (fewer than given when it reached the
+   * open-workflow bound) and how many of those may be resolved. Workflow starts run concurrently; skips and dead letters are acted
+   * on in order, only once everything before them was accepted, so a retried
+   * chunk never dead-letters a message twice.
    */
-  async function handOff(topic: string, partition: number, chunk: KafkaMessage[]): Promise<number> {
+  async function handOff(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<{ handled: number; accepted: number }> {
+    const bounded = decode.topicRoles.get(topic) === 'events';
+    const decided = messages.map((m) =>
+      decideMessage({ topic, partition, offset: m.offset, value: m.value }, decode),
+    );
+    // The chunk ends before the first start that finds no free slot; the rest is fetched again after the resume.
+    let end = decided.findIndex((d) => d.kind === 'start' && bounded && !open.tryTake());
+    if (end < 0) end = decided.length;
+    const chunk = messages.slice(0, end);
+    const decisions = decided.slice(0, end);
     const origins = chunk.map((m) => ({ topic, partition, offset: m.offset }));
-    const decisions = chunk.map((m, j) => decideMessage({ ...origins[j]!, value: m.value }, decode));
-    const starts = decisions.map((d, j) => (d.kind === 'start' ? start(origins[j]!, d.start) : undefined));
+    const starts = decisions.map((d, j) =>
+      d.kind === 'start' ? start(origins[j]!, d.start, bounded) : undefined,
+    );
     let accepted = 0;
     for (const [j, decision] of decisions.entries()) {
       let ok: boolean;
@@ -172,7 +221,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     }
     // Starts after a refused one still run to their deadline; wait, so none outlives the batch.
     await Promise.all(starts);
-    return accepted;
+    return { handled: end, accepted };
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -182,10 +231,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       // Stopping, or the partition was revoked/seeked: leave the rest unresolved for whoever reads next.
       if (!isRunning() || isStale()) return;
       const chunk = messages.slice(i, i + inFlight);
-      const accepted = await handOff(topic, partition, chunk);
+      const { handled, accepted } = await heartbeatWhile(heartbeat, handOff(topic, partition, chunk));
       // In order only: a later start that succeeded is started again after the pause and recognised as a duplicate.
       for (const m of chunk.slice(0, accepted)) resolveOffset(m.offset);
-      if (accepted < chunk.length) {
+      if (accepted < handled) {
         stats.retries += 1;
         const refused = chunk[accepted]!.offset;
         const { delayMs, attempt } = backoff.pause(topic, partition, pause);
@@ -203,8 +252,31 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
         return;
       }
       backoff.succeeded(topic, partition);
+      if (handled < chunk.length) {
+        // Not a failure: Temporal has this instance's share of work; Kafka keeps the rest until completions free slots.
+        open.pauseUntilFree(topic, partition, pause);
+        log.debug({ topic, partition, open: open.count }, 'partition paused at the open-workflow bound');
+        return;
+      }
       await commitOffsetsIfNecessary();
       await heartbeat();
+    }
+  }
+
+  /**
+   * kafkajs heartbeats only when asked (between batches, or from the batch);
+   * a chunk waits on Temporal up to the start timeout, longer than the short
+   * session timeout that lets a crashed member's partitions move quickly, so
+   * the membership is kept alive while it waits. A failed heartbeat (e.g. a
+   * rebalance) is not recorded as sent, so the heartbeat after the chunk
+   * meets the same error and hands it to kafkajs.
+   */
+  async function heartbeatWhile<T>(heartbeat: () => Promise<void>, work: Promise<T>): Promise<T> {
+    const timer = setInterval(() => void heartbeat().catch(() => undefined), heartbeatInterval);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -228,6 +300,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     async stop() {
       await consumer.disconnect();
       backoff.clear();
+      open.clear();
       settle.resolve();
       log.info({ groupId, ...stats }, 'ingest stopped');
     },

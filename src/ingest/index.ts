@@ -5,10 +5,17 @@ import { NotReady } from '../lib/readiness.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { createIngestConsumer, type IngestStats } from './consumer.js';
 import { type TopicRole } from './decode.js';
-import { createKafka } from './kafka.js';
+import { consumerGroupTimeouts, createKafka } from './kafka.js';
 import { type LagMonitor, startLagMonitor } from './lag.js';
 import { ensureTopics } from './topics.js';
-import { createWorkflowStarter } from './workflow-starter.js';
+import { createCloseWatcher, createWorkflowStarter } from './workflow-starter.js';
+
+/**
+ * How long an open workflow counts against the bound. A posting finishes in
+ * well under a second; one still open after a minute waits (for a missing
+ * account, on a retry timer) and costs Temporal nothing while it waits.
+ */
+const OPEN_WORKFLOW_LEASE_MS = 60_000;
 
 export interface IngestOptions {
   kafka: KafkaConfig;
@@ -94,6 +101,11 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       }),
       logger,
       partitionsConsumedConcurrently: config.topicPartitions,
+      openWorkflows: {
+        limit: config.maxOpenWorkflows,
+        whenClosed: createCloseWatcher(client, OPEN_WORKFLOW_LEASE_MS),
+      },
+      group: consumerGroupTimeouts(config.sessionTimeoutMs),
       ...(options.startsInFlightPerPartition
         ? { startsInFlightPerPartition: options.startsInFlightPerPartition }
         : {}),

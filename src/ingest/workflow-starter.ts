@@ -87,6 +87,33 @@ export function createWorkflowStarter({
   };
 }
 
+/** Resolves once the workflow closed (however it ended), or at the latest after `leaseMs`. Never rejects. */
+export type WhenClosed = (workflowId: string, runId?: string) => Promise<void>;
+
+/**
+ * How ingest learns that a workflow it holds a slot for has closed: the
+ * handle's `result()`, a long poll of the workflow's history for its close
+ * event. The server answers it when the workflow closes (or re-arms it about
+ * every 20 s), so an open workflow costs one waiting call, not a poll loop,
+ * and ingest needs no worker in its process and no visibility query (which
+ * lags). A completed, failed, terminated or timed-out workflow all end the
+ * wait; so does an error reaching Temporal, as does the lease: a workflow
+ * still open after it is waiting (a missing account, retry backoff), not
+ * working, and must not hold the bound, or events waiting for a merchant
+ * could stall the very ingest that would provision it.
+ */
+export function createCloseWatcher(client: Client, leaseMs: number): WhenClosed {
+  return async (workflowId, runId) => {
+    try {
+      await client.withDeadline(Date.now() + leaseMs, () =>
+        client.workflow.getHandle(workflowId, runId).result(),
+      );
+    } catch {
+      // Closed unsuccessfully, still open at the lease's end, or Temporal unreachable: it stops counting either way.
+    }
+  };
+}
+
 /** Shown in the Temporal UI next to the search attributes: where the event came from. */
 function memoOf({ input, eventType }: WorkflowStartRequest): Record<string, unknown> {
   const origin = input.origin;

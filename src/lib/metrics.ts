@@ -97,6 +97,10 @@ export const metrics = {
     'finance_ingest_workflow_start_duration_seconds',
     'Time for Temporal to accept one workflow start, client retries included.',
   ),
+  ingestOpenWorkflows: gauge(
+    'finance_ingest_open_workflows',
+    'Workflows this ingest instance started (or found running) that have not closed yet; bounded by APP_ENV_INGEST_MAX_OPEN_WORKFLOWS.',
+  ),
   consumerLag: gauge(
     'finance_ingest_consumer_lag',
     'Messages not yet committed by the consumer group, per partition (log end offset minus committed offset).',
