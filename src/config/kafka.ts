@@ -23,7 +23,12 @@ export function parseKafkaConfig(env: Env) {
       APP_ENV_KAFKA_MAX_MESSAGE_BYTES: intInRange(1024, 10 * 1024 * 1024, 256 * 1024),
       /** Kafka brokers refuse sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default). */
       APP_ENV_KAFKA_SESSION_TIMEOUT_MS: intInRange(6_000, 300_000, 8_000),
-      APP_ENV_INGEST_MAX_OPEN_WORKFLOWS: intInRange(1, 100_000, 200),
+      /**
+       * About 1.5 s of work at the dev server's quiet ceiling (~64 workflows/s): more than the
+       * 48 starts in flight and the worker's 40 workflow-task slots keep busy, few enough that an
+       * overloaded server's queue stays short (BENCHMARKS.md).
+       */
+      APP_ENV_INGEST_MAX_OPEN_WORKFLOWS: intInRange(1, 100_000, 100),
       APP_ENV_KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
       APP_ENV_KAFKA_SASL_USERNAME: z.string().optional(),
       APP_ENV_KAFKA_SASL_PASSWORD: z.string().optional(),
