@@ -4,11 +4,11 @@ import { metrics } from '../lib/metrics.js';
 import { type BackoffOptions, PartitionBackoff } from './backoff.js';
 import { sendDeadLetter } from './dead-letters.js';
 import { decideMessage, type DecodeOptions } from './decode.js';
+import { type ConsumerGroupTimeouts } from './kafka.js';
 import { OpenWorkflows } from './open-workflows.js';
 import { type Dlq, type WorkflowStartRequest } from './results.js';
 import { type MessageOrigin } from './workflow-start.js';
 import { type StartWorkflow, type WhenClosed } from './workflow-starter.js';
-import { type ConsumerGroupTimeouts } from './kafka.js';
 
 export interface IngestConsumerOptions {
   kafka: Kafka;
@@ -30,7 +30,7 @@ export interface IngestConsumerOptions {
    * lets events waiting for it finish.
    */
   openWorkflows: { limit: number; whenClosed: WhenClosed };
-  /** The consumer group's session timeout; the heartbeat and rebalance timeout follow from it (kafka.ts). */
+  /** The consumer group's session, heartbeat and rebalance timeouts (`consumerGroupTimeouts`, kafka.ts). */
   group: ConsumerGroupTimeouts;
 }
 
@@ -180,9 +180,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   /**
    * Hands a chunk of one partition's messages off and returns how many, from
    * the first, were handed off (fewer than given when it reached the
-   * open-workflow bound) and how many of those may be resolved. Workflow starts run concurrently; skips and dead letters are acted
-   * on in order, only once everything before them was accepted, so a retried
-   * chunk never dead-letters a message twice.
+   * open-workflow bound) and how many of those may be resolved. Workflow
+   * starts run concurrently; skips and dead letters are acted on in order,
+   * only once everything before them was accepted, so a retried chunk never
+   * dead-letters a message twice.
    */
   async function handOff(
     topic: string,
