@@ -62,10 +62,15 @@ const lineJson = Prisma.sql`json_build_object(
  * has just written) are all built by this one SQL expression, so they cannot
  * drift: a field added here appears in all of them. `v` is a row with
  * FinanceVoucher's columns; `lines` and `accounts` name the relations its lines
- * and their accounts come from (the tables, or the statement's own CTEs).
+ * and their accounts come from (the tables, or the statement's own CTEs);
+ * `leading` key/value pairs come first (the stream's `kind`).
  */
-export const voucherJson = (lines: Prisma.Sql, accounts: Prisma.Sql) => Prisma.sql`json_build_object(
-  'id', v.id::text, 'merchantId', v.merchant_id::text, 'voucherNumber', v.voucher_number, 'type', v.type::text,
+export const voucherJson = (
+  lines: Prisma.Sql,
+  accounts: Prisma.Sql,
+  leading = Prisma.empty,
+) => Prisma.sql`json_build_object(
+  ${leading} 'id', v.id::text, 'merchantId', v.merchant_id::text, 'voucherNumber', v.voucher_number, 'type', v.type::text,
   'status', v.status::text, 'sourceType', v.source_type, 'sourceId', v.source_id, 'eventId', v.event_id,
   'reason', v.reason, 'description', v.description, 'postedAt', ${isoTime(Prisma.sql`v.posted_at`)},
   'reversalOfId', v.reversal_of_id::text, 'reversedById', v.reversed_by_id::text, 'createdBy', v.created_by,
