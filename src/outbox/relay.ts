@@ -143,7 +143,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         failures += 1;
         const delayMs = Math.min(BACKOFF.maxMs, BACKOFF.initialMs * 2 ** Math.min(failures - 1, 10));
-        log.warn({ err, attempt: failures, delayMs }, `outbox relay: pass failed, retrying in ${delayMs} ms`);
+        log.warn(
+          { event: 'finance.outbox.relay_failed', err, attempt: failures, retryInMs: delayMs },
+          `finance.outbox.relay_failed: retrying in ${delayMs} ms`,
+        );
         await dropProducer();
         await sleep(delayMs);
       }
