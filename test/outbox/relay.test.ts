@@ -51,9 +51,8 @@ const sale = (merchantId: string, amount = '10.00'): PostingPlan => ({
   lines: twoLines({ code: 'RECEIVABLE' }, { code: 'SALES_REVENUE' }, amount),
 });
 
-function topicConfig(): KafkaConfig {
-  return ingestTestConfig({ APP_ENV_KAFKA_TOPIC_VOUCHERS: `${uniqueName('t')}.finance.vouchers` }).kafka;
-}
+/** A topic of its own (and client id) for each test. */
+const topicConfig = (): KafkaConfig => ingestTestConfig().kafka;
 
 interface Received {
   merchantId: string;
