@@ -5,6 +5,7 @@ import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { createActivities } from '../src/activities/index.js';
 import { applyMerchantChange } from '../src/activities/merchants.js';
 import { parseKafkaConfig } from '../src/config/kafka.js';
+import { parseOutboxConfig } from '../src/config/outbox.js';
 import { parseTemporalConfig } from '../src/config/temporal.js';
 import { listAccounts } from '../src/db/accounts.js';
 import { closePrisma, createPrisma } from '../src/db/client.js';
@@ -16,6 +17,7 @@ import { createIngest } from '../src/ingest/index.js';
 import { createKafka } from '../src/ingest/kafka.js';
 import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
+import { startOutboxRelay } from '../src/outbox/relay.js';
 import { installTemporalRuntime } from '../src/temporal/runtime.js';
 import { workflowsPath } from '../src/temporal/worker.js';
 import { ensureDatabase } from './ledger.js';
@@ -32,7 +34,9 @@ import { fmt, percentile } from './stats.js';
  * Everything runs in this process (like RUN_MODE=all) against the local stack.
  * Knobs: BENCH_SECONDS (15), BENCH_MERCHANTS (200), BENCH_STARTS_IN_FLIGHT (8 per partition),
  * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (40), BENCH_PARTITIONS (6),
- * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1).
+ * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1),
+ * BENCH_OUTBOX_RELAY (1 | 0: run the worker's outbox relay beside it, as RUN_MODE=all does),
+ * BENCH_DB_NAME (seller_finance_bench).
  */
 const env = process.env;
 const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
@@ -51,7 +55,8 @@ const CEILING_WORKFLOW = env.BENCH_CEILING_WORKFLOW ?? 'noopWorkflow';
 const TEMPORAL_ADDRESS = env.APP_ENV_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const NAMESPACE = env.APP_ENV_TEMPORAL_NAMESPACE ?? 'default';
 const BROKERS = env.APP_ENV_KAFKA_BROKERS ?? '127.0.0.1:9092';
-const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/seller_finance_bench`;
+const OUTBOX_RELAY = env.BENCH_OUTBOX_RELAY !== '0';
+const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/${env.BENCH_DB_NAME ?? 'seller_finance_bench'}`;
 
 const logger = createLogger({ level: env.BENCH_LOG_LEVEL ?? 'error' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,7 +73,8 @@ export interface IngestBenchResult {
 export async function runIngestBench(): Promise<IngestBenchResult> {
   console.log(
     `\ningest: ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
-      `${STARTS_IN_FLIGHT} starts in flight per partition, ${LOCAL_ACTIVITIES ? 'local' : 'normal'} posting activities`,
+      `${STARTS_IN_FLIGHT} starts in flight per partition, ${LOCAL_ACTIVITIES ? 'local' : 'normal'} posting activities, ` +
+      `outbox relay ${OUTBOX_RELAY ? 'on' : 'off'}`,
   );
   installTemporalRuntime(logger);
   await ensureDatabase(DB_URL);
@@ -174,6 +180,7 @@ async function startRig(db: Db): Promise<Rig> {
     APP_ENV_KAFKA_TOPIC_INVENTORY: `${run}.inventory.events`,
     APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: `${run}.commerce.public.Merchant`,
     APP_ENV_KAFKA_TOPIC_DLQ: `${run}.finance.dlq`,
+    APP_ENV_KAFKA_TOPIC_VOUCHERS: `${run}.finance.vouchers`,
     APP_ENV_KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
   });
   const temporal = parseTemporalConfig({
@@ -222,6 +229,16 @@ async function startRig(db: Db): Promise<Rig> {
     localActivities: LOCAL_ACTIVITIES,
   });
   const kafka = createKafka(kafkaConfig, logger, '-bench');
+  const relay = OUTBOX_RELAY
+    ? startOutboxRelay({
+        db,
+        kafka,
+        topic: kafkaConfig.topics.vouchers,
+        topicPartitions: PARTITIONS,
+        logger,
+        ...parseOutboxConfig({}),
+      })
+    : null;
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
@@ -235,6 +252,7 @@ async function startRig(db: Db): Promise<Rig> {
     db,
     async stop() {
       await ingest.stop();
+      await relay?.stop();
       worker.shutdown();
       await running;
       await nativeConnection.close();
