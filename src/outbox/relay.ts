@@ -40,6 +40,8 @@ export interface OutboxRelay {
 export const VOUCHER_ID_HEADER = 'voucher-id';
 
 const PRUNE_EVERY_MS = 60_000;
+/** The lag gauge is read from the database at most this often (a scrape is every 15 s or more). */
+const LAG_REPORT_EVERY_MS = 1_000;
 const PRUNE_BATCH = 5_000;
 const BACKOFF = { initialMs: 1_000, maxMs: 15_000 };
 
@@ -110,7 +112,10 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return entries.length;
     });
 
+  let lastLagReport = 0;
   const reportLag = async () => {
+    if (Date.now() - lastLagReport < LAG_REPORT_EVERY_MS) return;
+    lastLagReport = Date.now();
     try {
       metrics.outboxOldestSeconds.set(await oldestUnpublishedSeconds(db));
     } catch (err) {
