@@ -42,10 +42,13 @@ export interface VoucherRow {
 const isoTime = (t: Prisma.Sql) =>
   Prisma.sql`to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** `formatMoney` (domain/money.ts) in SQL, for a NUMERIC of scale 4: at least two, at most four fraction digits. */
+/**
+ * `formatMoney` (domain/money.ts) in SQL: at least two, at most four fraction
+ * digits. Without regular expressions: this runs inside the posting
+ * statement, under its locks.
+ */
 const moneyText = (n: Prisma.Sql) =>
-  Prisma.sql`regexp_replace(regexp_replace(${n}::text, ${String.raw`(\.\d\d\d?)0+$`}, ${String.raw`\1`}),
-                            ${String.raw`(\.\d\d[1-9]?)0$`}, ${String.raw`\1`})`;
+  Prisma.sql`CASE WHEN scale(trim_scale(${n})) < 2 THEN round(${n}, 2)::text ELSE trim_scale(${n})::text END`;
 
 /**
  * A voucher line as the API shows it, from a line row `t` (FinanceTransaction's
