@@ -6,6 +6,7 @@ import { type Admin, Partitioners, type Producer } from 'kafkajs';
 import { createActivities } from '../src/activities/index.js';
 import { applyMerchantChange } from '../src/activities/merchants.js';
 import { parseKafkaConfig } from '../src/config/kafka.js';
+import { parseOutboxConfig } from '../src/config/outbox.js';
 import { parseTemporalConfig } from '../src/config/temporal.js';
 import { listAccounts } from '../src/db/accounts.js';
 import { closePrisma, createPrisma } from '../src/db/client.js';
@@ -18,6 +19,7 @@ import { createKafka } from '../src/ingest/kafka.js';
 import { ensureTopics } from '../src/ingest/topics.js';
 import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
+import { startOutboxRelay } from '../src/outbox/relay.js';
 import { installTemporalRuntime } from '../src/temporal/runtime.js';
 import { workflowsPath } from '../src/temporal/worker.js';
 import { ensureDatabase } from './ledger.js';
@@ -39,7 +41,9 @@ import { fmt, percentile } from './stats.js';
  * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (40), BENCH_PARTITIONS (6),
  * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1),
  * BENCH_OFFER_FACTORS (1.5,3), BENCH_MAX_OPEN_WORKFLOWS (the service's default),
- * BENCH_BACKLOG (0: no drain), BENCH_BACKLOG_MODES (all,separate).
+ * BENCH_BACKLOG (0: no drain), BENCH_BACKLOG_MODES (all,separate),
+ * BENCH_OUTBOX_RELAY (1 | 0: run the worker's outbox relay beside it, as RUN_MODE=all does),
+ * BENCH_DB_NAME (seller_finance_bench).
  */
 const env = process.env;
 const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
@@ -62,7 +66,8 @@ const CEILING_WORKFLOW = env.BENCH_CEILING_WORKFLOW ?? 'noopWorkflow';
 const TEMPORAL_ADDRESS = env.APP_ENV_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const NAMESPACE = env.APP_ENV_TEMPORAL_NAMESPACE ?? 'default';
 const BROKERS = env.APP_ENV_KAFKA_BROKERS ?? '127.0.0.1:9092';
-const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/seller_finance_bench`;
+const OUTBOX_RELAY = env.BENCH_OUTBOX_RELAY !== '0';
+const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/${env.BENCH_DB_NAME ?? 'seller_finance_bench'}`;
 
 const logger = createLogger({ level: env.BENCH_LOG_LEVEL ?? 'error' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +79,7 @@ export async function runIngestBench(): Promise<void> {
   console.log(
     `\ningest: ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
       `${STARTS_IN_FLIGHT} starts in flight per partition, ${LOCAL_ACTIVITIES ? 'local' : 'normal'} posting activities, ` +
-      `at most ${MAX_OPEN_WORKFLOWS ?? 'the default'} open workflows per ingest`,
+      `at most ${MAX_OPEN_WORKFLOWS ?? 'the default'} open workflows per ingest, outbox relay ${OUTBOX_RELAY ? 'on' : 'off'}`,
   );
   installTemporalRuntime(logger);
   await ensureDatabase(DB_URL);
@@ -196,6 +201,7 @@ function serviceEnv(name: string): Record<string, string> {
     APP_ENV_KAFKA_TOPIC_INVENTORY: `${name}.inventory.events`,
     APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: `${name}.commerce.public.Merchant`,
     APP_ENV_KAFKA_TOPIC_DLQ: `${name}.finance.dlq`,
+    APP_ENV_KAFKA_TOPIC_VOUCHERS: `${name}.finance.vouchers`,
     APP_ENV_KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
     ...(MAX_OPEN_WORKFLOWS ? { APP_ENV_INGEST_MAX_OPEN_WORKFLOWS: MAX_OPEN_WORKFLOWS } : {}),
     APP_ENV_TEMPORAL_ADDRESS: TEMPORAL_ADDRESS,
@@ -254,9 +260,20 @@ async function startInProcess(db: Db, env: Record<string, string>): Promise<{ st
     logger,
     startsInFlightPerPartition: STARTS_IN_FLIGHT,
   });
+  const relay = OUTBOX_RELAY
+    ? startOutboxRelay({
+        db,
+        kafka: createKafka(kafkaConfig, logger, '-bench-relay'),
+        topic: kafkaConfig.topics.vouchers,
+        topicPartitions: PARTITIONS,
+        logger,
+        ...parseOutboxConfig({}),
+      })
+    : null;
   return {
     async stop() {
       await ingest.stop();
+      await relay?.stop();
       worker.shutdown();
       await running;
       await nativeConnection.close();

@@ -5,7 +5,8 @@ import { prepareYardstick, runYardstick, YARDSTICK_SCENARIOS, YardstickError } f
 /**
  * `npm run bench [ledger|ingest|api|yardstick|line-reads ...]`: prints figures and ratios
  * to their yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run
- * stack:up`). BENCH_SECONDS sets the length of each measurement (default 15).
+ * stack:up`). BENCH_SECONDS sets the length of each measurement (default 15);
+ * BENCH_DB_NAME the ledger and ingest benchmarks' database (default seller_finance_bench).
  * `yardstick` and `line-reads` run only when named.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
@@ -27,7 +28,7 @@ try {
       );
   }
   if (wanted('ledger')) {
-    const dbUrl = `${base}/seller_finance_bench`;
+    const dbUrl = `${base}/${process.env.BENCH_DB_NAME ?? 'seller_finance_bench'}`;
     await ensureDatabase(dbUrl);
     await ensureDatabase(yardstickUrl);
     await runLedgerBench({ dbUrl, yardstickUrl, seconds, callers: 8 });

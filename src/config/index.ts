@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDbConfig } from './db.js';
 import { parseHttpConfig } from './http.js';
 import { parseKafkaConfig } from './kafka.js';
+import { parseOutboxConfig } from './outbox.js';
 import { ConfigError, type Env, intInRange, parseEnv } from './parse.js';
 import { parseRedisConfig } from './redis.js';
 import { parseTemporalConfig } from './temporal.js';
@@ -61,7 +62,9 @@ export function loadConfig(env: Env = process.env, runModeOverride?: string) {
     logLevel: base.LOG_LEVEL,
     listen: { host: base.APP_ENV_HTTP_HOST, port: base.PORT },
     db: attempt(() => parseDbConfig(env)),
-    kafka: needs('ingest') ? attempt(() => parseKafkaConfig(env)) : undefined,
+    // The worker publishes the outbox to Kafka (its relay); ingest consumes from it.
+    kafka: needs('ingest', 'worker') ? attempt(() => parseKafkaConfig(env)) : undefined,
+    outbox: needs('worker') ? attempt(() => parseOutboxConfig(env)) : undefined,
     temporal: needs('api', 'worker', 'ingest') ? attempt(() => parseTemporalConfig(env)) : undefined,
     redis: needs('api', 'worker') ? attempt(() => parseRedisConfig(env)) : undefined,
     http: needs('api') ? attempt(() => parseHttpConfig(env)) : undefined,

@@ -19,6 +19,7 @@ export function parseKafkaConfig(env: Env) {
       APP_ENV_KAFKA_TOPIC_INVENTORY: z.string().default('inventory.events'),
       APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: z.string().default('commerce.public.Merchant'),
       APP_ENV_KAFKA_TOPIC_DLQ: z.string().default('finance.dlq'),
+      APP_ENV_KAFKA_TOPIC_VOUCHERS: z.string().default('finance.vouchers'),
       APP_ENV_KAFKA_TOPIC_PARTITIONS: intInRange(1, 256, 6),
       APP_ENV_KAFKA_MAX_MESSAGE_BYTES: intInRange(1024, 10 * 1024 * 1024, 256 * 1024),
       /** Kafka brokers refuse sessions outside group.min/max.session.timeout.ms (6 s and 30 min by default). */
@@ -53,6 +54,7 @@ export function parseKafkaConfig(env: Env) {
       inventory: parsed.APP_ENV_KAFKA_TOPIC_INVENTORY,
       merchantCdc: parsed.APP_ENV_KAFKA_TOPIC_MERCHANT_CDC,
       dlq: parsed.APP_ENV_KAFKA_TOPIC_DLQ,
+      vouchers: parsed.APP_ENV_KAFKA_TOPIC_VOUCHERS,
     },
     topicPartitions: parsed.APP_ENV_KAFKA_TOPIC_PARTITIONS,
     maxMessageBytes: parsed.APP_ENV_KAFKA_MAX_MESSAGE_BYTES,

@@ -1,6 +1,8 @@
 import type { AccountType, Direction } from '../domain/accounts.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
+import { VOUCHER_POSTED, VOUCHER_VOIDED } from './outbox.js';
+import { voucherJson } from './vouchers.js';
 
 /**
  * The posting statement: how a voucher and its lines are written (the write
@@ -23,7 +25,10 @@ import { type Db } from './executor.js';
  *   3. only when the verdict is OK: new balances and sequences computed line
  *                 by line with window functions, the voucher number taken from
  *                 the counter row (the last lock taken), the voucher, its lines,
- *                 and for a reversal the original marked VOIDED.
+ *                 and for a reversal the original marked VOIDED;
+ *   4. the outbound stream's entry: the merchant's next outbox sequence (the
+ *                 very last lock, so a merchant's postings commit in sequence
+ *                 order) and the message, rendered by the API's renderer.
  *
  * The statement reports its verdict and what the caller needs to explain a
  * refusal; it never raises for a business rule.
@@ -90,6 +95,8 @@ export interface PostingStatementResult {
   /** Ids that name no live account of the voucher's merchant (missing, deleted or another merchant's). */
   missingIds: string[];
   inactive: string[];
+  /** The voucher's place in its merchant's outbound stream (null when nothing was posted). */
+  outboxSeq: string | null;
 }
 
 interface Row {
@@ -101,6 +108,7 @@ interface Row {
   missing_codes: string[] | null;
   missing_ids: string[] | null;
   inactive: string[] | null;
+  outbox_seq: string | null;
 }
 
 export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
@@ -168,7 +176,7 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
         FROM computed c, verdict
        WHERE verdict.outcome = 'OK'
-      RETURNING 1
+      RETURNING *
     ), counter AS (
       -- The merchant's number series is the hottest row: locked last, after the balances and lines are written.
       INSERT INTO finance."VoucherNumberCounter" AS c (merchant_id, prefix, year, last_number, created_at, updated_at)
@@ -187,14 +195,31 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              ${p.description}, ${p.postedAt}::timestamptz, ${p.reversalOfId}::bigint, ${p.createdBy},
              ${JSON.stringify(p.metadata)}::jsonb, now(), now()
         FROM counter
-      RETURNING id, voucher_number
+      RETURNING *
     ), voided AS (
-      -- Nothing reads it: PostgreSQL runs every data-modifying WITH to completion all the same.
+      -- outbox_seq reads it only to lock the original before the outbox sequence.
       UPDATE finance."FinanceVoucher" o
          SET status = 'VOIDED', reversed_by_id = voucher.id, updated_at = now()
         FROM voucher
        WHERE o.id = ${p.reversalOfId}::bigint
       RETURNING o.id
+    ), outbox_seq AS (
+      -- The merchant's commit order, the statement's LAST lock (after the void's): held until commit, so the
+      -- merchant's postings commit in seq order; an id from a sequence is taken before commit, in any order.
+      INSERT INTO finance."OutboxSequence" AS s (merchant_id, last_seq)
+      SELECT v.merchant_id, 1 FROM voucher v WHERE (SELECT count(*) FROM voided) >= 0
+      ON CONFLICT (merchant_id) DO UPDATE SET last_seq = s.last_seq + 1
+      RETURNING last_seq
+    ), outbox AS (
+      -- The message, rendered once, here, by the API's own renderer over the rows just written: every retry
+      -- of its publication sends these bytes, and a later void cannot change what this posting said.
+      INSERT INTO finance."OutboxEntry" (merchant_id, seq, voucher_id, kind, value, created_at)
+      SELECT v.merchant_id, outbox_seq.last_seq, v.id, k.kind,
+             ${voucherJson(Prisma.sql`lines`, Prisma.sql`locked`, Prisma.sql`'kind', k.kind,`)}::text, now()
+        FROM voucher v, outbox_seq,
+             LATERAL (SELECT CASE WHEN v.reversal_of_id IS NULL THEN ${VOUCHER_POSTED} ELSE ${VOUCHER_VOIDED} END
+                               AS kind) k
+      RETURNING seq
     )
     SELECT verdict.outcome AS verdict,
            (SELECT currency FROM merchant) AS merchant_currency,
@@ -209,10 +234,11 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
            (SELECT array_agg(DISTINCT account_id::text) FROM computed
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
-             WHERE acc_status <> 'ACTIVE') AS inactive
+             WHERE acc_status <> 'ACTIVE') AS inactive,
+           (SELECT seq::text FROM outbox) AS outbox_seq
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v4' },
+    { name: 'finance_post_voucher_v4_out' },
   );
   const row = rows[0]!;
   return {
@@ -224,5 +250,6 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     missingCodes: row.missing_codes ?? [],
     missingIds: row.missing_ids ?? [],
     inactive: row.inactive ?? [],
+    outboxSeq: row.outbox_seq,
   };
 }

@@ -1,6 +1,5 @@
 import { type MerchantScope } from '../auth/roles.js';
 import { type Direction } from '../domain/accounts.js';
-import { formatMoney } from '../domain/money.js';
 import { type VoucherType } from '../domain/vouchers.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
@@ -39,25 +38,54 @@ export interface VoucherRow {
   lines: VoucherLine[];
 }
 
-const columns = Prisma.sql`v.id::text AS id, v.merchant_id::text AS "merchantId", v.voucher_number AS "voucherNumber",
-  v.type::text AS type, v.status::text AS status, v.source_type AS "sourceType", v.source_id AS "sourceId",
-  v.event_id AS "eventId", v.reason, v.description, v.posted_at AS "postedAt", v.reversal_of_id::text AS "reversalOfId",
-  v.reversed_by_id::text AS "reversedById", v.created_by AS "createdBy", v.metadata, v.created_at AS "createdAt"`;
+/** Timestamps as JavaScript's `toISOString` writes them: UTC, milliseconds, `Z`. */
+const isoTime = (t: Prisma.Sql) =>
+  Prisma.sql`to_char(${t} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * The lines of the vouchers `voucher` selects, with their account's code:
- * the one line query, read as rows (a page of vouchers) or folded into its
- * voucher's row as JSON (one voucher, one round trip). Numbers come as text,
- * so nothing is rounded on the way.
+ * `formatMoney` (domain/money.ts) in SQL: at least two, at most four fraction
+ * digits. Without regular expressions: this runs inside the posting
+ * statement, under its locks.
  */
-const linesOf = (voucher: Prisma.Sql) => Prisma.sql`
-  SELECT t.finance_voucher_id::text AS "voucherId", t.id::text AS id, t.line_number AS "lineNumber",
-         t.account_id::text AS "accountId", a.code AS "accountCode", t.direction::text AS direction,
-         t.amount::text AS amount, t.balance_after::text AS "balanceAfter",
-         t.posting_sequence::text AS "postingSequence", t.memo
-    FROM finance."FinanceTransaction" t
-    JOIN finance."FinanceAccount" a ON a.id = t.account_id
-   WHERE ${voucher} AND t.deleted_at IS NULL`;
+const moneyText = (n: Prisma.Sql) =>
+  Prisma.sql`CASE WHEN scale(trim_scale(${n})) < 2 THEN round(${n}, 2)::text ELSE trim_scale(${n})::text END`;
+
+/**
+ * A voucher line as the API shows it, from a line row `t` (FinanceTransaction's
+ * columns) and its account `a` (id, code).
+ */
+const lineJson = Prisma.sql`json_build_object(
+  'id', t.id::text, 'lineNumber', t.line_number, 'accountId', t.account_id::text, 'accountCode', a.code,
+  'direction', t.direction::text, 'amount', ${moneyText(Prisma.sql`t.amount`)},
+  'balanceAfter', ${moneyText(Prisma.sql`t.balance_after`)}, 'postingSequence', t.posting_sequence, 'memo', t.memo)`;
+
+/**
+ * THE voucher representation: `GET /vouchers/:id`, the voucher pages and the
+ * outbound stream's messages (posting-statement.ts renders it over the rows it
+ * has just written) are all built by this one SQL expression, so they cannot
+ * drift: a field added here appears in all of them. `v` is a row with
+ * FinanceVoucher's columns; `lines` and `accounts` name the relations its lines
+ * and their accounts come from (the tables, or the statement's own CTEs);
+ * `leading` key/value pairs come first (the stream's `kind`).
+ */
+export const voucherJson = (
+  lines: Prisma.Sql,
+  accounts: Prisma.Sql,
+  leading = Prisma.empty,
+) => Prisma.sql`json_build_object(
+  ${leading} 'id', v.id::text, 'merchantId', v.merchant_id::text, 'voucherNumber', v.voucher_number, 'type', v.type::text,
+  'status', v.status::text, 'sourceType', v.source_type, 'sourceId', v.source_id, 'eventId', v.event_id,
+  'reason', v.reason, 'description', v.description, 'postedAt', ${isoTime(Prisma.sql`v.posted_at`)},
+  'reversalOfId', v.reversal_of_id::text, 'reversedById', v.reversed_by_id::text, 'createdBy', v.created_by,
+  'metadata', coalesce(v.metadata, '{}'::jsonb), 'createdAt', ${isoTime(Prisma.sql`v.created_at`)},
+  'lines', (SELECT coalesce(json_agg(${lineJson} ORDER BY t.line_number), '[]'::json)
+              FROM ${lines} t JOIN ${accounts} a ON a.id = t.account_id
+             WHERE t.finance_voucher_id = v.id AND t.deleted_at IS NULL))`;
+
+const storedVoucherJson = voucherJson(
+  Prisma.sql`finance."FinanceTransaction"`,
+  Prisma.sql`finance."FinanceAccount"`,
+);
 
 export interface VoucherFilter {
   merchantId?: string;
@@ -80,8 +108,8 @@ export async function listVouchers(
 ): Promise<VoucherRow[]> {
   const tenant = tenancy(scope, Prisma.sql`v.merchant_id`, f.merchantId);
   if (!tenant) return [];
-  const rows = await db.query<RawVoucher>(Prisma.sql`
-    SELECT ${columns} FROM finance."FinanceVoucher" v
+  const rows = await db.query<{ voucher: VoucherRow }>(Prisma.sql`
+    SELECT ${storedVoucherJson} AS voucher FROM finance."FinanceVoucher" v
      WHERE ${and([
        Prisma.sql`v.deleted_at IS NULL`,
        tenant,
@@ -95,54 +123,20 @@ export async function listVouchers(
        after && Prisma.sql`(v.posted_at, v.id) < (${after.postedAt}, ${after.id}::bigint)`,
      ])}
      ORDER BY v.posted_at DESC, v.id DESC LIMIT ${limit + 1}`);
-  if (rows.length === 0) return [];
-  const lines = await db.query<RawLine>(Prisma.sql`
-    ${linesOf(Prisma.sql`t.finance_voucher_id = ANY(${rows.map((v) => v.id)}::bigint[])`)}
-     ORDER BY t.finance_voucher_id, t.line_number`);
-  const byVoucher = new Map<string, VoucherLine[]>();
-  for (const l of lines) {
-    const list = byVoucher.get(l.voucherId) ?? [];
-    list.push(toLine(l));
-    byVoucher.set(l.voucherId, list);
-  }
-  return rows.map((v) => toVoucher(v, byVoucher.get(v.id) ?? []));
+  return rows.map((r) => r.voucher);
 }
 
 /** One voucher with its lines, if the scope may see it (a missing and another tenant's voucher look the same). */
 export async function findVoucher(db: Db, scope: MerchantScope, id: string): Promise<VoucherRow | null> {
-  const row = await findVisible<RawVoucher & { lines: RawLine[] }>(
+  const row = await findVisible<{ voucher: VoucherRow }>(
     db,
     scope,
     { table: Prisma.sql`finance."FinanceVoucher"`, alias: 'v' },
-    Prisma.sql`${columns},
-      (SELECT coalesce(json_agg(l ORDER BY l."lineNumber"), '[]'::json)
-         FROM (${linesOf(Prisma.sql`t.finance_voucher_id = v.id`)}) l) AS lines`,
+    Prisma.sql`${storedVoucherJson} AS voucher`,
     id,
   );
-  if (!row) return null;
-  const { lines, ...voucher } = row;
-  return toVoucher(voucher, lines.map(toLine));
+  return row?.voucher ?? null;
 }
-
-type RawVoucher = Omit<VoucherRow, 'lines' | 'postedAt' | 'createdAt'> & { postedAt: Date; createdAt: Date };
-
-/** A line as the database returns it: the sequence (int8) as text. */
-type RawLine = Omit<VoucherLine, 'postingSequence'> & { voucherId: string; postingSequence: string };
-
-const toLine = ({ voucherId: _voucherId, ...l }: RawLine): VoucherLine => ({
-  ...l,
-  amount: formatMoney(l.amount),
-  balanceAfter: formatMoney(l.balanceAfter),
-  postingSequence: Number(l.postingSequence),
-});
-
-const toVoucher = (v: RawVoucher, lines: VoucherLine[]): VoucherRow => ({
-  ...v,
-  metadata: (v.metadata ?? {}) as Record<string, unknown>,
-  postedAt: v.postedAt.toISOString(),
-  createdAt: v.createdAt.toISOString(),
-  lines,
-});
 
 /** For each of these events that posted: how many vouchers, and when the last one was written. */
 export async function vouchersOfEvents(

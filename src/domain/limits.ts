@@ -23,6 +23,7 @@ export const VARCHAR_COLUMNS = {
   PaymentIntegration: { provider: 64, name: 200, credential_key_id: 64, credential_last4: 4 },
   CasbinRule: { ptype: 8, v0: 255, v1: 255, v2: 255, v3: 255, v4: 255, v5: 255 },
   ManualVoucherRequest: { idempotency_key: 128, workflow_id: 255, created_by: 255 },
+  OutboxEntry: { kind: 16 },
 } as const;
 
 /**

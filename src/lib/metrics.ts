@@ -72,6 +72,14 @@ export const metrics = {
     'Postings that took a DEBIT-normal asset account below zero (finance.account.went_negative), by account code.',
     ['account_code'],
   ),
+  outboxOldestSeconds: gauge(
+    'finance_outbox_oldest_seconds',
+    'Age of the oldest outbox entry not yet published to the voucher stream (0 when none waits), read from the database by the relay.',
+  ),
+  outboxPublished: counter(
+    'finance_outbox_published_total',
+    'Outbox entries this relay published to the voucher stream (a crash before marking publishes some again).',
+  ),
   postingDuration: histogram(
     'finance_posting_duration_seconds',
     'Time of one posting (the locking statement and its round trip), successful or not.',

@@ -1,9 +1,11 @@
 import { createActivities } from '../activities/index.js';
 import { closePrisma, createPrisma } from '../db/client.js';
 import { dbOf, ping } from '../db/executor.js';
+import { createKafka } from '../ingest/kafka.js';
 import { IdGenerator } from '../lib/ids.js';
 import { NotReady } from '../lib/readiness.js';
 import { createLivePublisher } from '../live/publisher.js';
+import { startOutboxRelay } from '../outbox/relay.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../temporal/worker.js';
 import { databaseAnswers, temporalAnswers } from './boot-probes.js';
@@ -14,6 +16,10 @@ import { type RoleDefinition } from './types.js';
  * Starting needs Temporal (the worker registers with its namespace); without
  * PostgreSQL it starts and its activities retry until the database answers.
  * Redis only carries live updates, best effort (live/publisher.ts).
+ * The worker also runs the outbox relay (outbox/relay.ts): it needs the
+ * same database, and Kafka only for itself, so Kafka is not needed to start
+ * and is no readiness check — while it is away postings go on, the entries
+ * wait and `finance_outbox_oldest_seconds` grows.
  */
 export const workerRole: RoleDefinition = {
   name: 'worker',
@@ -57,7 +63,17 @@ export const workerRole: RoleDefinition = {
       throw err;
     }
     const { worker, connection } = created;
+    const kafka = config.kafka!;
+    const relay = startOutboxRelay({
+      db: dbOf(prisma),
+      kafka: createKafka(kafka, log, '-outbox'),
+      topic: kafka.topics.vouchers,
+      topicPartitions: kafka.topicPartitions,
+      logger: log,
+      ...config.outbox!,
+    });
     const done = worker.run().finally(async () => {
+      await relay.stop();
       await connection.close();
       await closePrisma(prisma);
       await live.close();

@@ -32,6 +32,11 @@ type Voucher = {
 };
 type Page<T> = { items: T[]; nextCursor: string | null };
 
+async function outboxMessages(prisma: PrismaClient, voucherIds: string[]) {
+  const rows = await prisma.outboxEntry.findMany({ where: { voucherId: { in: voucherIds.map(BigInt) } } });
+  return new Map(rows.map((r) => [r.voucherId.toString(), JSON.parse(r.value) as unknown]));
+}
+
 describe('vouchers: manual postings, voids and queries', () => {
   const captured = capturingLogger();
   const { logger } = captured;
@@ -181,9 +186,19 @@ describe('vouchers: manual postings, voids and queries', () => {
     const posted = json<Voucher>(
       await api.call(accountant, 'POST', '/vouchers', correction('12.34'), { 'idempotency-key': key() }),
     );
+    const postedAsRead = json<Record<string, unknown>>(
+      await api.call(accountant, 'GET', `/vouchers/${posted.id}`),
+    );
     const res = await api.call(accountant, 'POST', `/vouchers/${posted.id}/void`, { reason: 'typo' });
     expect(res.statusCode, res.body).toBe(201);
     const reversal = json<Voucher>(res);
+    // The outbound stream's messages are the vouchers as this API returned them when each was posted.
+    const messages = await outboxMessages(prisma, [posted.id, reversal.id]);
+    expect(messages.get(posted.id)).toEqual({ kind: 'voucher.posted', ...postedAsRead });
+    const reversalAsRead = json<Record<string, unknown>>(
+      await api.call(accountant, 'GET', `/vouchers/${reversal.id}`),
+    );
+    expect(messages.get(reversal.id)).toEqual({ kind: 'voucher.voided', ...reversalAsRead });
     expect(reversal).toMatchObject({ type: 'REVERSAL', reversalOfId: posted.id, status: 'POSTED' });
     expect(reversal.voucherNumber).toMatch(/^RV-/);
     expect(reversal.lines.map((l) => [l.accountCode, l.direction, l.amount])).toEqual([

@@ -34,25 +34,29 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/APP_ENV_DB_URL: must be a postgresql:\/\/ URL/);
     expect(problems.join('\n')).toMatch(/APP_ENV_KAFKA_BROKERS: each broker must be host:port/);
     expect(problems.join('\n')).toMatch(/APP_ENV_JWKS_URL/);
-    // A worker needs neither Kafka nor the JWKS.
+    // A worker needs Kafka (its outbox relay publishes the voucher stream), not the JWKS.
     const worker = loadConfig({
       APP_ENV_DB_URL: 'postgresql://h/db',
       APP_ENV_REDIS_URL: 'redis://r',
+      APP_ENV_KAFKA_BROKERS: 'k:9092',
       RUN_MODE: 'worker',
     });
-    expect(worker.kafka).toBeUndefined();
+    expect(worker.http).toBeUndefined();
+    expect(worker.kafka?.topics.vouchers).toBe('finance.vouchers');
+    expect(worker.outbox).toEqual({ pollMs: 200, retentionMs: 72 * 3_600_000 });
     expect(worker.temporal?.taskQueue).toBe('finance-posting');
     expect(worker.db?.snowflakeNodeId).toBe(4);
   });
 
-  it('a worker needs Redis (it publishes the live updates) and says so by name', () => {
+  it('a worker needs Redis (live updates) and Kafka (the voucher stream) and says so by name', () => {
     let problems: string[] = [];
     try {
       loadConfig({ APP_ENV_DB_URL: 'postgresql://h/db', RUN_MODE: 'worker' });
     } catch (err) {
       problems = (err as ConfigError).problems;
     }
-    expect(problems).toEqual([
+    expect(problems.sort()).toEqual([
+      'APP_ENV_KAFKA_BROKERS: is required: a comma-separated list of host:port Kafka brokers (it is empty or unset)',
       'APP_ENV_REDIS_URL: is required: a redis:// URL (authorization cache, live updates) (it is empty or unset)',
     ]);
   });

@@ -23,6 +23,7 @@ const ALERT_TESTS = path.join(ROOT, 'deploy/prometheus/alerts.test.yml');
 const ESCALATION: Record<string, string> = {
   FinanceHighErrorRate: 'on-call-backend',
   FinanceConsumerLag: 'on-call-sre',
+  FinanceOutboxLag: 'on-call-sre',
   FinancePostingFailure: 'on-call-backend',
   FinanceMissingControlAccount: 'on-call-backend',
   FinanceAccountNegative: 'finance-ops',
@@ -30,6 +31,7 @@ const ESCALATION: Record<string, string> = {
 const ALERT_NAMES = [
   'FinanceHighErrorRate',
   'FinanceConsumerLag',
+  'FinanceOutboxLag',
   'FinancePostingFailure',
   'FinanceMissingControlAccount',
   'FinanceAccountNegative',
@@ -242,7 +244,7 @@ describe('Grafana dashboard (deploy/grafana)', () => {
     expect(report.files).toEqual(['finance.json']);
   });
 
-  it('shows throughput, posting latency, failures by code, consumer lag, negative balances, API rate, errors and latency', () => {
+  it('shows throughput, posting latency, failures by code, consumer lag, voucher stream lag, negative balances, API rate, errors and latency', () => {
     const exprs = validateDashboards().queries.map((q) => q.expr);
     const shown = (pattern: RegExp) => exprs.some((e) => pattern.test(e));
     expect(shown(/rate\(finance_vouchers_posted_total\[/), 'throughput').toBe(true);
@@ -252,6 +254,7 @@ describe('Grafana dashboard (deploy/grafana)', () => {
     ).toBe(true);
     expect(shown(/by \(code.*finance_posting_failures_total/), 'failures by code').toBe(true);
     expect(shown(/finance_ingest_consumer_lag/), 'consumer lag').toBe(true);
+    expect(shown(/^max\(finance_outbox_oldest_seconds\)$/), 'voucher stream lag').toBe(true);
     expect(shown(/by \(account_code\).*finance_account_negative_total/), 'negative balances').toBe(true);
     expect(shown(/^sum by \(status_code\) \(rate\(finance_http_requests_total/), 'API rate').toBe(true);
     expect(shown(/status_code=~"5\.\.".*\/ sum\(rate\(finance_http_requests_total/), 'API error share').toBe(
@@ -325,7 +328,7 @@ describe('Prometheus alerts (deploy/prometheus)', () => {
     }
   ).groups.flatMap((g) => g.rules);
 
-  it('define the five alerts, each with a severity, its escalation, a summary, a description and its runbook section', () => {
+  it('define the six alerts, each with a severity, its escalation, a summary, a description and its runbook section', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([...ALERT_NAMES].sort());
     const runbook = readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
     for (const rule of rules) {

@@ -7,6 +7,7 @@ import { type PrismaClient } from '../../src/db/client.js';
 import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { metrics } from '../../src/lib/metrics.js';
+import { startOutboxRelay } from '../../src/outbox/relay.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { postEventWorkflow } from '../../src/workflows/index.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
@@ -111,6 +112,7 @@ describe('the runbook finds what it promises', () => {
         'api-errors',
         'control-account-missing',
         'idempotent-replay',
+        'outbox-relay-failed',
         'partition-paused',
         'posting-failed',
         'skipped',
@@ -353,6 +355,50 @@ describe('the runbook finds what it promises', () => {
       await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
       await admin.disconnect();
     }
+  });
+
+  it('outbox lag: a relay that cannot reach Kafka says so, and the oldest entry ages', async () => {
+    const { merchantId } = await createTestMerchant(prisma, logs.logger);
+    await activities.postVoucher({
+      merchantId,
+      voucherType: 'SALE',
+      sourceType: 'sale.order',
+      sourceId: uniqueName('order'),
+      currency: 'USD',
+      postedAt: '2026-11-25T10:00:00Z',
+      description: 'waits for the stream',
+      createdBy: 'system',
+      lines: [
+        { account: { code: 'RECEIVABLE' }, direction: 'DEBIT', amount: '5' },
+        { account: { code: 'SALES_REVENUE' }, direction: 'CREDIT', amount: '5' },
+      ],
+    });
+    const config = ingestTestConfig({ APP_ENV_KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }); // Kafka is down
+    const relay = startOutboxRelay({
+      db: dbOf(prisma),
+      kafka: testKafka(config.kafka, logs.logger),
+      topic: config.kafka.topics.vouchers,
+      topicPartitions: 1,
+      logger: logs.logger,
+      pollMs: 50,
+      retentionMs: 3_600_000,
+    });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && !logs.lines.some((l) => l.event === 'finance.outbox.relay_failed'))
+        await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await relay.stop();
+    }
+    const hits = runQuery(runbookQueries().get('outbox-relay-failed')!);
+    expect(hits.length).toBeGreaterThanOrEqual(1);
+    expect(hits[0]).toEqual({
+      time: expect.any(String),
+      attempt: 1,
+      retryInMs: 1_000,
+      error: expect.stringMatching(/ECONNREFUSED|Connection error/),
+    });
+    expect(await metricValue(metrics.outboxOldestSeconds)).toBeGreaterThan(0);
   });
 
   it('every jq filter of docs/runbook.md was run above', () => {

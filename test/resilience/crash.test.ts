@@ -40,6 +40,8 @@ const KILLS_EACH = 3;
 const logs = capturingLogger('warn');
 const config = ingestTestConfig({ APP_ENV_KAFKA_TOPIC_PARTITIONS: '6' });
 const { sale, inventory, merchantCdc, dlq } = config.kafka.topics;
+/** The voucher stream the worker's outbox relay publishes to: this run's own topic. */
+const vouchersTopic = config.kafka.topics.vouchers;
 const childEnv: Record<string, string> = {
   APP_ENV_DB_URL: testEnv.dbUrl,
   APP_ENV_REDIS_URL: testEnv.redisUrl,
@@ -50,6 +52,7 @@ const childEnv: Record<string, string> = {
   APP_ENV_KAFKA_TOPIC_INVENTORY: inventory,
   APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: merchantCdc,
   APP_ENV_KAFKA_TOPIC_DLQ: dlq,
+  APP_ENV_KAFKA_TOPIC_VOUCHERS: vouchersTopic,
   APP_ENV_KAFKA_TOPIC_PARTITIONS: '6',
   APP_ENV_TEMPORAL_ADDRESS: config.temporal.address,
   APP_ENV_TEMPORAL_NAMESPACE: config.temporal.namespace,
@@ -171,6 +174,8 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)(
           env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl },
         });
         expect(verify.stdout).toContain('invariants hold');
+
+        await assertEveryVoucherOnTheStream(merchantIds);
       },
     );
 
@@ -291,5 +296,65 @@ async function assertExactlyOneOutcome(events: ProducedEvent[], merchantIds: big
         problems.push(`${e.id}: expected skipped, got ${result.outcome}`);
     }
   }
+  expect(problems, `seed ${testSeed()}`).toEqual([]);
+}
+
+/**
+ * The voucher stream (the worker's outbox relay, killed with the worker): every
+ * voucher of these merchants is on it, none missing and none unknown, a
+ * re-sent one byte for byte the same, and each merchant's vouchers arrive
+ * first in their commit (outbox sequence) order.
+ */
+async function assertEveryVoucherOnTheStream(merchantIds: bigint[]): Promise<void> {
+  const entries = await prisma.outboxEntry.findMany({
+    where: { merchantId: { in: merchantIds } },
+    orderBy: [{ merchantId: 'asc' }, { seq: 'asc' }],
+  });
+  const vouchers = await prisma.financeVoucher.findMany({
+    where: { merchantId: { in: merchantIds } },
+    select: { id: true },
+  });
+  expect(new Set(entries.map((e) => e.voucherId.toString()))).toEqual(
+    new Set(vouchers.map((v) => v.id.toString())),
+  );
+  const mine = new Set(merchantIds.map(String));
+  const onStream = await eventually(
+    async () => {
+      await ensureTopics(admin, [vouchersTopic], 6, logs.logger);
+      const messages = (await readWholeTopic(kafka, admin, vouchersTopic)).filter((m) =>
+        mine.has(m.key!.toString()),
+      );
+      const ids = new Set(messages.map((m) => m.headers!['voucher-id']!.toString()));
+      return ids.size >= entries.length ? messages : undefined;
+    },
+    300_000,
+    `${entries.length} vouchers on ${vouchersTopic}`,
+  );
+  const stored = new Map(entries.map((e) => [e.voucherId.toString(), e]));
+  const firstSeen: Record<string, string[]> = {};
+  const problems: string[] = [];
+  for (const m of onStream) {
+    const id = m.headers!['voucher-id']!.toString();
+    const entry = stored.get(id);
+    if (!entry) {
+      problems.push(`${id}: on the stream but not in the ledger`);
+      continue;
+    }
+    if (m.value!.toString() !== entry.value) problems.push(`${id}: bytes differ from the stored message`);
+    const merchant = m.key!.toString();
+    const seen = (firstSeen[merchant] ??= []);
+    if (!seen.includes(id)) seen.push(id);
+  }
+  for (const merchantId of mine) {
+    const want = entries
+      .filter((e) => e.merchantId.toString() === merchantId)
+      .map((e) => e.voucherId.toString());
+    expect(firstSeen[merchantId] ?? [], `merchant ${merchantId}: first arrivals in commit order`).toEqual(
+      want,
+    );
+  }
+  console.log(
+    `crash test: ${onStream.length} stream messages for ${entries.length} vouchers (${onStream.length - entries.length} re-sent)`,
+  );
   expect(problems, `seed ${testSeed()}`).toEqual([]);
 }

@@ -30,6 +30,7 @@ export function ingestTestConfig(overrides: Record<string, string> = {}): {
     APP_ENV_KAFKA_TOPIC_INVENTORY: `${run}.inventory.events`,
     APP_ENV_KAFKA_TOPIC_MERCHANT_CDC: `${run}.commerce.public.Merchant`,
     APP_ENV_KAFKA_TOPIC_DLQ: `${run}.finance.dlq`,
+    APP_ENV_KAFKA_TOPIC_VOUCHERS: `${run}.finance.vouchers`,
     APP_ENV_KAFKA_TOPIC_PARTITIONS: '3',
     APP_ENV_TEMPORAL_ADDRESS: testEnv.temporalAddress,
     APP_ENV_TEMPORAL_NAMESPACE: testEnv.temporalNamespace,
