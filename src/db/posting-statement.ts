@@ -1,4 +1,5 @@
 import type { AccountType, Direction } from '../domain/accounts.js';
+import { YEAR_SLOT } from '../domain/vouchers.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
 
@@ -11,6 +12,13 @@ import { type Db } from './executor.js';
  * while holding them — see the yardstick in BENCHMARKS.md: lock hold time bounds
  * a hot account and a merchant's number series). Inside it:
  *
+ *   0. `period_lock` locks the merchant row FOR KEY SHARE before any account
+ *                 (lock order everywhere: merchant → accounts by id → number
+ *                 counter) and reads where its closed periods end from the
+ *                 row's latest committed version: a close takes that row FOR
+ *                 UPDATE, so a close and a posting of the merchant serialize,
+ *                 and `dating` moves a voucher dated into a closed period to
+ *                 the first instant of the first open one (docs/reference/periods.md);
  *   1. `locked`   locks every touched account of the voucher's merchant FOR
  *                 UPDATE in ascending id order (opposite-order vouchers queue
  *                 instead of deadlocking) and reads their latest committed
@@ -41,10 +49,9 @@ type Verdict =
 export interface PostingStatementInput {
   voucherId: string;
   merchantId: string;
-  /** The number series (domain/vouchers.ts): the voucher type's prefix and the numbering year. */
+  /** The number series (domain/vouchers.ts): the voucher type's prefix; the year is the effective posted_at's. */
   prefix: string;
-  year: number;
-  /** The voucher number's text before its running number, and the width that number is padded to. */
+  /** The voucher number's text before its running number (with a slot for the year), and that number's width. */
   numberFormat: { head: string; width: number };
   type: string;
   sourceType: string;
@@ -53,6 +60,7 @@ export interface PostingStatementInput {
   currency: string | null;
   reason: string | null;
   description: string | null;
+  /** The date asked for; a closed period moves it (the result's postedAt). */
   postedAt: Date;
   createdBy: string;
   metadata: Record<string, unknown>;
@@ -90,6 +98,10 @@ export interface PostingStatementResult {
   /** Ids that name no live account of the voucher's merchant (missing, deleted or another merchant's). */
   missingIds: string[];
   inactive: string[];
+  /** The accounting date the voucher got, the one it asked for when a closed period moved it, when it was written. */
+  postedAt: Date | null;
+  requestedAt: Date | null;
+  recordedAt: Date | null;
 }
 
 interface Row {
@@ -101,6 +113,9 @@ interface Row {
   missing_codes: string[] | null;
   missing_ids: string[] | null;
   inactive: string[] | null;
+  posted_at: Date | null;
+  requested_at: Date | null;
+  recorded_at: Date | null;
 }
 
 export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
@@ -109,7 +124,17 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
   const isReversal = p.reversalOfId !== null;
   const rows = await db.query<Row>(
     Prisma.sql`
-    WITH merchant AS (
+    WITH period_lock AS (
+      SELECT m.closed_until FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint FOR KEY SHARE
+    ), dating AS (
+      -- greatest() ignores NULL: with nothing closed the voucher keeps its date.
+      SELECT d.posted_at, extract(year FROM d.posted_at AT TIME ZONE 'UTC')::int AS year,
+             CASE WHEN d.posted_at > ${p.postedAt}::timestamptz THEN ${p.postedAt}::timestamptz END AS requested_at,
+             CASE WHEN d.posted_at > ${p.postedAt}::timestamptz
+                  THEN jsonb_build_object('closedPeriod', to_char(${p.postedAt}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'))
+                  ELSE '{}'::jsonb END AS metadata
+        FROM (SELECT greatest(${p.postedAt}::timestamptz, (SELECT closed_until FROM period_lock)) AS posted_at) d
+    ), merchant AS (
       SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint
     ), existing AS (
       SELECT v.id::text AS id, v.voucher_number AS "voucherNumber", v.type::text AS type, v.status::text AS status
@@ -122,6 +147,7 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
        WHERE a.merchant_id = ${p.merchantId}::bigint
          AND ((a.code = ANY(${codes}::text[]) AND a.deleted_at IS NULL) OR a.id = ANY(${ids}::bigint[]))
          AND NOT EXISTS (SELECT 1 FROM existing)
+         AND EXISTS (SELECT 1 FROM period_lock)
        ORDER BY a.id
          FOR UPDATE OF a
     ), input AS (
@@ -165,29 +191,29 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
       INSERT INTO finance."FinanceTransaction" (id, finance_voucher_id, line_number, merchant_id, account_id, direction,
                                               amount, balance_after, posting_sequence, memo, posted_at, created_at, updated_at)
       SELECT c.id, ${p.voucherId}::bigint, c.line_number, ${p.merchantId}::bigint, c.acc, c.direction::finance."Direction",
-             c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
-        FROM computed c, verdict
+             c.amount, c.balance_after, c.seq, c.memo, dating.posted_at, now(), now()
+        FROM computed c, verdict, dating
        WHERE verdict.outcome = 'OK'
       RETURNING 1
     ), counter AS (
       -- The merchant's number series is the hottest row: locked last, after the balances and lines are written.
       INSERT INTO finance."VoucherNumberCounter" AS c (merchant_id, prefix, year, last_number, created_at, updated_at)
-      SELECT ${p.merchantId}::bigint, ${p.prefix}, ${p.year}::int, 1, now(), now() FROM verdict
+      SELECT ${p.merchantId}::bigint, ${p.prefix}, dating.year, 1, now(), now() FROM verdict, dating
        WHERE outcome = 'OK' AND (SELECT count(*) FROM lines) > 0 AND (SELECT count(*) FROM accounts) > 0
       ON CONFLICT (merchant_id, prefix, year) DO UPDATE SET last_number = c.last_number + 1, updated_at = now()
       RETURNING last_number
     ), voucher AS (
       INSERT INTO finance."FinanceVoucher" (id, merchant_id, voucher_number, type, status, source_type, source_id,
                                           event_id, reason, description, posted_at, reversal_of_id, created_by,
-                                          metadata, created_at, updated_at)
+                                          metadata, created_at, updated_at, requested_at)
       SELECT ${p.voucherId}::bigint, ${p.merchantId}::bigint,
-             ${p.numberFormat.head} || lpad(counter.last_number::text,
+             replace(${p.numberFormat.head}, ${YEAR_SLOT}, dating.year::text) || lpad(counter.last_number::text,
                                            greatest(${p.numberFormat.width}::int, length(counter.last_number::text)), '0'),
              ${p.type}::finance."VoucherType", 'POSTED', ${p.sourceType}, ${p.sourceId}, ${p.eventId}, ${p.reason},
-             ${p.description}, ${p.postedAt}::timestamptz, ${p.reversalOfId}::bigint, ${p.createdBy},
-             ${JSON.stringify(p.metadata)}::jsonb, now(), now()
-        FROM counter
-      RETURNING id, voucher_number
+             ${p.description}, dating.posted_at, ${p.reversalOfId}::bigint, ${p.createdBy},
+             ${JSON.stringify(p.metadata)}::jsonb || dating.metadata, now(), now(), dating.requested_at
+        FROM counter, dating
+      RETURNING id, voucher_number, posted_at, requested_at, recorded_at
     ), voided AS (
       -- Nothing reads it: PostgreSQL runs every data-modifying WITH to completion all the same.
       UPDATE finance."FinanceVoucher" o
@@ -209,10 +235,13 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
            (SELECT array_agg(DISTINCT account_id::text) FROM computed
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
-             WHERE acc_status <> 'ACTIVE') AS inactive
+             WHERE acc_status <> 'ACTIVE') AS inactive,
+           (SELECT posted_at FROM voucher) AS posted_at,
+           (SELECT requested_at FROM voucher) AS requested_at,
+           (SELECT recorded_at FROM voucher) AS recorded_at
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v4' },
+    { name: 'finance_post_voucher_v4_per' },
   );
   const row = rows[0]!;
   return {
@@ -224,5 +253,8 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     missingCodes: row.missing_codes ?? [],
     missingIds: row.missing_ids ?? [],
     inactive: row.inactive ?? [],
+    postedAt: row.posted_at,
+    requestedAt: row.requested_at,
+    recordedAt: row.recorded_at,
   };
 }

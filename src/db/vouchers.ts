@@ -30,7 +30,10 @@ export interface VoucherRow {
   eventId: string | null;
   reason: string | null;
   description: string | null;
+  /** The accounting date; `requestedAt` the date asked for when a closed period moved it; `recordedAt` when written. */
   postedAt: string;
+  recordedAt: string;
+  requestedAt: string | null;
   reversalOfId: string | null;
   reversedById: string | null;
   createdBy: string;
@@ -41,7 +44,8 @@ export interface VoucherRow {
 
 const columns = Prisma.sql`v.id::text AS id, v.merchant_id::text AS "merchantId", v.voucher_number AS "voucherNumber",
   v.type::text AS type, v.status::text AS status, v.source_type AS "sourceType", v.source_id AS "sourceId",
-  v.event_id AS "eventId", v.reason, v.description, v.posted_at AS "postedAt", v.reversal_of_id::text AS "reversalOfId",
+  v.event_id AS "eventId", v.reason, v.description, v.posted_at AS "postedAt",
+  v.recorded_at AS "recordedAt", v.requested_at AS "requestedAt", v.reversal_of_id::text AS "reversalOfId",
   v.reversed_by_id::text AS "reversedById", v.created_by AS "createdBy", v.metadata, v.created_at AS "createdAt"`;
 
 /**
@@ -124,7 +128,12 @@ export async function findVoucher(db: Db, scope: MerchantScope, id: string): Pro
   return toVoucher(voucher, lines.map(toLine));
 }
 
-type RawVoucher = Omit<VoucherRow, 'lines' | 'postedAt' | 'createdAt'> & { postedAt: Date; createdAt: Date };
+type RawVoucher = Omit<VoucherRow, 'lines' | 'postedAt' | 'recordedAt' | 'requestedAt' | 'createdAt'> & {
+  postedAt: Date;
+  recordedAt: Date;
+  requestedAt: Date | null;
+  createdAt: Date;
+};
 
 /** A line as the database returns it: the sequence (int8) as text. */
 type RawLine = Omit<VoucherLine, 'postingSequence'> & { voucherId: string; postingSequence: string };
@@ -140,6 +149,8 @@ const toVoucher = (v: RawVoucher, lines: VoucherLine[]): VoucherRow => ({
   ...v,
   metadata: (v.metadata ?? {}) as Record<string, unknown>,
   postedAt: v.postedAt.toISOString(),
+  recordedAt: v.recordedAt.toISOString(),
+  requestedAt: v.requestedAt?.toISOString() ?? null,
   createdAt: v.createdAt.toISOString(),
   lines,
 });

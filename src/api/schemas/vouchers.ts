@@ -41,7 +41,18 @@ export const Voucher = Type.Object({
   eventId: Nullable(Type.String()),
   reason: Nullable(Type.String()),
   description: Nullable(Type.String()),
-  postedAt: Timestamp,
+  postedAt: Type.String({
+    format: 'date-time',
+    description:
+      'the accounting date: the one asked for, or the first instant of the first open period after it',
+  }),
+  recordedAt: Type.String({ format: 'date-time', description: 'when the voucher was written' }),
+  requestedAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'the date asked for, when a closed period moved the voucher',
+    }),
+  ),
   reversalOfId: Nullable(Id),
   reversedById: Nullable(Id),
   createdBy: Type.String(),
