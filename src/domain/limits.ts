@@ -23,6 +23,7 @@ export const VARCHAR_COLUMNS = {
   PaymentIntegration: { provider: 64, name: 200, credential_key_id: 64, credential_last4: 4 },
   CasbinRule: { ptype: 8, v0: 255, v1: 255, v2: 255, v3: 255, v4: 255, v5: 255 },
   ManualVoucherRequest: { idempotency_key: 128, workflow_id: 255, created_by: 255 },
+  FinancePeriod: { closed_by: 255, reopened_by: 255, reopen_reason: 500 },
 } as const;
 
 /**
@@ -56,6 +57,7 @@ export const TEXT_LIMITS = {
   idempotencyKey: VARCHAR_COLUMNS.ManualVoucherRequest.idempotency_key,
   integrationProvider: VARCHAR_COLUMNS.PaymentIntegration.provider,
   integrationName: VARCHAR_COLUMNS.PaymentIntegration.name,
+  reopenReason: VARCHAR_COLUMNS.FinancePeriod.reopen_reason,
   /** Who did it (a JWT subject): a grant's user column. */
   identity: VARCHAR_COLUMNS.CasbinRule.v0,
 } as const;
