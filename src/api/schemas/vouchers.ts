@@ -103,6 +103,13 @@ export const ManualVoucherBody = Type.Object(
     lines: Type.Optional(
       Type.Array(ManualLine, { minItems: 2, maxItems: 100, description: 'correction, TRANSFER, EXPENSE' }),
     ),
+    postedAt: Type.Optional(
+      Type.String({
+        ...Timestamp,
+        description:
+          'the accounting date (default: now); at most 366 days ahead. A date in a closed period is moved to the first open one',
+      }),
+    ),
     accountId: Type.Optional(Id),
     countedBalance: Type.Optional(
       Type.String({
@@ -135,6 +142,12 @@ export const VoidBody = Type.Object(
     reason: Text(TEXT_LIMITS.voidReason, {
       description: 'why; stored in the REVERSAL voucher’s description after "Reversal of <number>: "',
     }),
+    date: Type.Optional(
+      Type.Enum(['original', 'now'], {
+        description:
+          'date the REVERSAL at the original voucher’s date (default) or now; a date in a closed period is moved to the first open one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
