@@ -35,6 +35,7 @@ export const VARCHAR_COLUMNS = {
 export const NUMERIC_COLUMNS = {
   FinanceTransaction: { amount: [24, 4], balance_after: [38, 4] },
   FinanceAccount: { balance: [38, 4] },
+  FinanceClosingBalance: { balance: [38, 4] },
 } as const;
 
 /** Integer digits a stored line amount can have (its column), wider than what may enter. */
