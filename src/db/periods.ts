@@ -18,15 +18,17 @@ import { type Db } from './executor.js';
  * close.
  *
  * Lock order, the same as the posting statement's: the merchant's period
- * gate, the merchant row, then accounts. A close or reopen takes the gate
- * exclusive and the merchant row FOR UPDATE; every posting holds the gate
- * shared and the row FOR KEY SHARE for its whole statement, so the close
- * waits for the postings in flight and the postings that come after wait for
- * the close, then read the new `closed_until` from the locked row. The close's
- * later statements (READ COMMITTED: each takes a new snapshot) therefore see
- * every line that will ever be dated into the months it closes, and take no
- * other lock (the closing balances' foreign key takes KEY SHARE on their
- * accounts, which no posting of the merchant can hold FOR UPDATE meanwhile).
+ * gate, then the merchant row, then accounts. A close or reopen takes the
+ * gate exclusive (and the merchant row FOR UPDATE, against a concurrent CDC
+ * update of the row it writes); every posting holds the gate shared for its
+ * whole statement, taken before any account, so the close waits for the
+ * postings in flight and the postings that come after wait for the close,
+ * then read the new `closed_until` on a fresh snapshot
+ * (finance.period_closed_until). The close's later statements (READ
+ * COMMITTED: each takes a new snapshot) therefore see every line that will
+ * ever be dated into the months it closes, and take no other lock (the
+ * closing balances' foreign key takes KEY SHARE on their accounts, which no
+ * posting of the merchant can hold FOR UPDATE meanwhile).
  */
 export interface PeriodRow {
   period: string;
@@ -80,9 +82,10 @@ export async function listPeriods(db: Db, merchantId: string): Promise<MerchantP
  * The first key of the merchant's period gate, an advisory lock in the
  * two-integer key space (the second key is the merchant id's hash; two
  * merchants sharing a hash only wait for each other's closes). Postings take
- * it shared, closes and reopens exclusive.
+ * it shared (through finance.period_closed_until, whose migration holds the
+ * same number), closes and reopens exclusive.
  */
-export const PERIOD_GATE = 0x5045_5244; // "PERD"
+const PERIOD_GATE = 0x5045_5244; // "PERD"
 
 /**
  * Closes the gate (waiting for the merchant's postings in flight; later ones

@@ -2,7 +2,6 @@ import type { AccountType, Direction } from '../domain/accounts.js';
 import { YEAR_SLOT } from '../domain/vouchers.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
-import { PERIOD_GATE } from './periods.js';
 
 /**
  * The posting statement: how a voucher and its lines are written (the write
@@ -13,18 +12,19 @@ import { PERIOD_GATE } from './periods.js';
  * while holding them — see the yardstick in BENCHMARKS.md: lock hold time bounds
  * a hot account and a merchant's number series). Inside it:
  *
- *   0. `period_gate` takes the merchant's period gate (an advisory lock)
- *                 shared, then `period_lock` the merchant row FOR KEY SHARE,
- *                 before any account (lock order everywhere: gate → merchant
- *                 → accounts by id → number counter), reading where its
- *                 closed periods end from the row's latest committed version
- *                 (a plain read would see the statement-start snapshot). A
- *                 close takes the gate exclusive: it waits for the postings in
- *                 flight, and those that come later wait for it (heavyweight
- *                 locks queue fairly; a row lock would let KEY SHARE lockers
- *                 overtake a waiting close forever). `dating` then moves a
- *                 voucher dated into a closed period to the first instant of
- *                 the first open one (docs/reference/periods.md);
+ *   0. `period_lock` takes the merchant's period gate (an advisory lock)
+ *                 shared before any account (lock order everywhere: gate →
+ *                 accounts by id → number counter) and then reads where the
+ *                 merchant's closed periods end, through the VOLATILE
+ *                 function finance.period_closed_until: its read runs on a
+ *                 fresh snapshot, so it sees a close that committed while the
+ *                 posting waited at the gate (this statement's own snapshot
+ *                 would not). A close takes the gate exclusive: it waits for
+ *                 the postings in flight, and those that come later wait for
+ *                 it (heavyweight locks queue fairly; a row lock would let
+ *                 share lockers overtake a waiting close forever). `dating`
+ *                 then moves a voucher dated into a closed period to the
+ *                 first instant of the first open one (docs/reference/periods.md);
  *   1. `locked`   locks every touched account of the voucher's merchant FOR
  *                 UPDATE in ascending id order (opposite-order vouchers queue
  *                 instead of deadlocking) and reads their latest committed
@@ -130,12 +130,8 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
   const isReversal = p.reversalOfId !== null;
   const rows = await db.query<Row>(
     Prisma.sql`
-    WITH period_gate AS (
-      SELECT pg_advisory_xact_lock_shared(${PERIOD_GATE}::int, hashint8(${p.merchantId}::bigint))
-    ), period_lock AS (
-      SELECT m.closed_until FROM finance."Merchant" m
-       WHERE m.id = ${p.merchantId}::bigint AND EXISTS (SELECT 1 FROM period_gate)
-         FOR KEY SHARE
+    WITH period_lock AS (
+      SELECT finance.period_closed_until(${p.merchantId}::bigint) AS closed_until
     ), dating AS (
       -- greatest() ignores NULL: with nothing closed the voucher keeps its date.
       SELECT d.posted_at, extract(year FROM d.posted_at AT TIME ZONE 'UTC')::int AS year,

@@ -11,10 +11,25 @@ ALTER TABLE "finance"."FinanceVoucher" ALTER COLUMN "recorded_at" SET DEFAULT CU
 ALTER TABLE "finance"."FinanceVoucher" ADD COLUMN "requested_at" TIMESTAMPTZ(6);
 
 -- Closed periods form a prefix of every merchant's months: every instant
--- before closed_until lies in a closed period (NULL: nothing closed). The
--- posting statement reads it from the merchant row it locks FOR KEY SHARE, and
--- a close writes it under FOR UPDATE, so a close and a posting serialize.
+-- before closed_until lies in a closed period (NULL: nothing closed). A close
+-- writes it holding the merchant's period gate exclusive; postings read it
+-- through the function below.
 ALTER TABLE "finance"."Merchant" ADD COLUMN "closed_until" TIMESTAMPTZ(6);
+
+-- Where the merchant's closed periods end, as a posting must see it: after
+-- waiting for a close in progress. The function takes the merchant's period
+-- gate shared (an advisory lock a close takes exclusive; the first key is
+-- PERIOD_GATE in src/db/periods.ts), then reads closed_until. VOLATILE, so
+-- under READ COMMITTED its second statement runs on a fresh snapshot and
+-- sees a close that committed while the first one waited; the calling
+-- statement's own snapshot would not, and reading it through a row lock
+-- (FOR KEY SHARE) instead makes every concurrent posting of the merchant
+-- share that row through a MultiXact.
+CREATE FUNCTION "finance"."period_closed_until"(merchant BIGINT) RETURNS TIMESTAMPTZ
+LANGUAGE sql VOLATILE AS $$
+  SELECT pg_advisory_xact_lock_shared(1346720324, hashint8(merchant));
+  SELECT closed_until FROM "finance"."Merchant" WHERE id = merchant;
+$$;
 
 CREATE TYPE "finance"."PeriodStatus" AS ENUM ('OPEN', 'CLOSED');
 
