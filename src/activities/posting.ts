@@ -15,7 +15,7 @@ import { LedgerError } from '../domain/errors.js';
 import { STORED_AMOUNT_INTEGER_DIGITS } from '../domain/limits.js';
 import { formatMoney, money, sumMoney } from '../domain/money.js';
 import { assertPostable, type PostingPlan } from '../domain/posting-plan.js';
-import { numberingYear, voucherNumberFormat, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
+import { voucherNumberFormat, voucherPrefix, type VoucherType } from '../domain/vouchers.js';
 
 export interface LedgerDeps {
   db: Db;
@@ -39,8 +39,15 @@ interface PostedLine {
 
 /** The journal entry a posting wrote, for listeners (live updates): what the statement already knows. */
 export interface PostedEntry {
-  /** ISO 8601, UTC. */
+  /** ISO 8601, UTC: the accounting date the voucher got. */
   postedAt: string;
+  /**
+   * The date it asked for, when a closed period moved it, and when it was
+   * written (ISO 8601, UTC). Optional: a result kept in a workflow history
+   * from before accounting periods has neither.
+   */
+  requestedAt?: string | null;
+  recordedAt?: string;
   /** The merchant's currency. */
   currency: string;
   /** Sum of the debit lines (= sum of the credit lines). */
@@ -94,13 +101,11 @@ export async function postPlan(
   const postedAt = new Date(plan.postedAt);
   if (Number.isNaN(postedAt.getTime()))
     throw new LedgerError('VALIDATION_FAILED', `postedAt "${plan.postedAt}" is not a date`);
-  const year = numberingYear(postedAt);
   const input: PostingStatementInput = {
     voucherId: deps.ids.nextString(),
     merchantId: plan.merchantId,
     prefix: voucherPrefix(plan.voucherType),
-    year,
-    numberFormat: voucherNumberFormat(plan.voucherType, year),
+    numberFormat: voucherNumberFormat(plan.voucherType),
     type: plan.voucherType,
     sourceType: plan.sourceType,
     sourceId: plan.sourceId,
@@ -246,7 +251,9 @@ function entryOf(input: PostingStatementInput, r: PostingStatementResult): Poste
     amount: formatMoney(l.amount),
   }));
   return {
-    postedAt: input.postedAt.toISOString(),
+    postedAt: r.postedAt!.toISOString(),
+    requestedAt: r.requestedAt?.toISOString() ?? null,
+    recordedAt: r.recordedAt!.toISOString(),
     currency: r.merchantCurrency!,
     total: formatMoney(
       sumMoney(input.lines.filter((l) => l.direction === 'DEBIT').map((l) => money(l.amount))),

@@ -9,6 +9,8 @@ export interface VoidRequest {
   voucherId: string;
   reason: string;
   requestedBy: string;
+  /** Date the REVERSAL at the original's posted_at (default) or now; a closed period moves either. */
+  date?: 'original' | 'now';
   /** When set, the voucher must belong to this merchant (API callers). */
   merchantId?: string;
 }
@@ -37,7 +39,7 @@ export async function voidVoucher(deps: LedgerDeps, req: VoidRequest): Promise<P
   const plan = planReversal(original, {
     reason: req.reason,
     requestedBy: req.requestedBy,
-    postedAt: new Date().toISOString(),
+    postedAt: req.date === 'now' ? new Date().toISOString() : original.postedAt,
   });
   return postPlan(deps, plan, { reversalOf: original.id });
 }

@@ -38,6 +38,7 @@ import { adminGrantRoutes } from './routes/admin-grants.js';
 import { healthRoutes, registerApiChecks } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
+import { periodRoutes } from './routes/periods.js';
 import { temporalCodecRoutes } from './routes/temporal-codec.js';
 import { voucherRoutes } from './routes/vouchers.js';
 import { SERVER_TIMEOUTS } from './server.js';
@@ -215,6 +216,7 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
       await api.register(voucherRoutes, { waitMs: options.voucherWaitMs });
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
       await api.register(adminGrantRoutes);
+      await api.register(periodRoutes);
       await api.register(liveRoutes);
       if (options.temporal.payloadKeys?.length)
         await api.register(temporalCodecRoutes, {

@@ -30,9 +30,10 @@ export function isReservedSubject(sub: string): boolean {
   return lower.startsWith(ROLE_PREFIX) || (ROLES as readonly string[]).includes(lower);
 }
 
-export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant' | 'payload';
+export type AuthzObject = 'account' | 'voucher' | 'report' | 'integration' | 'grant' | 'payload' | 'period';
 /** `decode`/`encode` (Temporal payloads): no role but admin (`*` actions) has them. */
-export type AuthzAction = 'read' | 'write' | 'post' | 'void' | 'decode' | 'encode';
+/** `close`/`reopen` (accounting periods): seeded for admin only. */
+export type AuthzAction = 'read' | 'write' | 'post' | 'void' | 'decode' | 'encode' | 'close' | 'reopen';
 
 /** A grant's merchant: a merchant id, or `*` for every merchant. */
 export const ALL_MERCHANTS = '*';

@@ -16,6 +16,7 @@ Commands:
   verify   [--merchant <id>]                                                check every ledger invariant; exit 1 on a violation
   replay   [--from <ISO time>] [--topic <name>]... [--yes]                   rewind the ingest consumer group (dry run without --yes)
   voucher  <id | number> [--merchant <id>]                                  print a voucher and its ledger lines
+  period   close|reopen --merchant <id> --period YYYY-MM [--reason <text>]  close a month (storing closing balances) or reopen the latest closed one
 
 Configuration comes from the environment (APP_ENV_DB_URL, APP_ENV_REDIS_URL, APP_ENV_KAFKA_BROKERS, …).
 Run \`npm run finance -- <command> --help\` for one command.`,
@@ -25,12 +26,17 @@ Run \`npm run finance -- <command> --help\` for one command.`,
     'Usage: npm run finance -- revoke --user <jwt sub> --role <viewer|accountant|admin> --merchant <merchant id or *>',
   verify: `Usage: npm run finance -- verify [--merchant <id>]
 Checks the posting invariants in SQL: balanced vouchers, positive amounts, lines on the voucher's merchant, balance = sum of lines,
-gapless line sequences and balance_after, unique sources, gapless voucher numbers, mirrored voids.
+gapless line sequences and balance_after, unique sources, gapless voucher numbers, mirrored voids,
+stored closing balances = the lines, nothing written into a closed period after its close.
 Exit code 0 when all hold, 1 naming each violation.`,
   replay: `Usage: npm run finance -- replay [--from <ISO time>] [--topic <name>]... [--yes]
 Rewinds the consumer group (APP_ENV_KAFKA_GROUP_ID) to the beginning or to --from. Stop the ingest role first.
 Without --yes it only prints what it would do. A replay never posts twice: workflow IDs and sources are unique.`,
   voucher: 'Usage: npm run finance -- voucher <voucher id | voucher number> [--merchant <id>]',
+  period: `Usage: npm run finance -- period close|reopen --merchant <id> --period YYYY-MM [--reason <text>]
+close: closes the month (and the empty months before it); every earlier month with vouchers must be closed first.
+       Closing a closed month changes nothing. The month must be over (UTC).
+reopen: reopens the latest closed month; --reason is required and kept with your user name.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       from: { type: 'string' },
       topic: { type: 'string', multiple: true },
       yes: { type: 'boolean' },
+      period: { type: 'string' },
+      reason: { type: 'string' },
     },
   });
   if (values.help || command === '' || command === 'help' || command === '--help' || !(command in HELP)) {
@@ -80,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
         }
         const { runVoucher } = await import('./voucher.js');
         return await runVoucher(db, stdout, positionals[0], values.merchant);
+      }
+      case 'period': {
+        const { runPeriodCommand } = await import('./periods.js');
+        return await runPeriodCommand(db, stdout, positionals[0], values);
       }
       default: {
         const { runGrantCommand } = await import('./grants.js');

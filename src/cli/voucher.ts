@@ -42,7 +42,14 @@ export async function runVoucher(db: Db, out: Out, ref: string, merchantId?: str
   out.line(
     `${v.voucherNumber}  ${v.type}  ${v.status}${counterpart ? ` (${v.type === 'REVERSAL' ? 'reverses' : 'reversed by'} ${counterpart.voucherNumber})` : ''}`,
   );
-  out.line(`  id ${v.id}, merchant ${v.merchantId}, posted ${v.postedAt}`);
+  out.line(`  id ${v.id}, merchant ${v.merchantId}, posted ${v.postedAt}, recorded ${v.recordedAt}`);
+  if (v.requestedAt) {
+    const closed =
+      typeof v.metadata.closedPeriod === 'string'
+        ? ` (period ${printable(v.metadata.closedPeriod)} was closed)`
+        : '';
+    out.line(`  requested ${v.requestedAt}${closed}`);
+  }
   out.line(
     `  source ${printable(`${v.sourceType}/${v.sourceId}`)}${v.eventId ? `, event ${printable(v.eventId)}` : ''}`,
   );

@@ -125,6 +125,34 @@ const INVARIANTS: InvariantCheck[] = [
                  EXCEPT ALL
                  SELECT account_id, direction::text, amount FROM finance."FinanceTransaction" WHERE finance_voucher_id = v.id))))`,
   },
+  {
+    name: 'closing-balances-equal-lines',
+    description:
+      "a closed period's stored closing balance is the normal-direction sum of the lines before its end",
+    query: (m) => Prisma.sql`
+      SELECT cb.account_id::text || ' ' || trim(cb.period) AS id,
+             a.code || ': stored ' || cb.balance || ' vs lines ' || coalesce(s.total, 0) AS detail
+        FROM finance."FinanceClosingBalance" cb
+        JOIN finance."FinanceAccount" a ON a.id = cb.account_id
+        LEFT JOIN LATERAL (
+          SELECT sum(CASE WHEN l.direction = a.normal_balance THEN l.amount ELSE -l.amount END) AS total
+            FROM finance."FinanceTransaction" l
+           WHERE l.account_id = cb.account_id AND l.deleted_at IS NULL
+             AND l.posted_at < (to_date(cb.period, 'YYYY-MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC'
+        ) s ON true
+       WHERE ${m('cb')} AND cb.deleted_at IS NULL AND cb.balance <> coalesce(s.total, 0)`,
+  },
+  {
+    name: 'closed-periods-unchanged',
+    description: 'no voucher is dated in a closed period that was written after the period closed',
+    query: (m) => Prisma.sql`
+      SELECT v.id::text AS id,
+             v.voucher_number || ' dated ' || v.posted_at || ', recorded ' || v.recorded_at || ', period closed ' || p.closed_at AS detail
+        FROM finance."FinanceVoucher" v
+        JOIN finance."FinancePeriod" p
+          ON p.merchant_id = v.merchant_id AND p.period = to_char(v.posted_at AT TIME ZONE 'UTC', 'YYYY-MM')
+       WHERE ${m('v')} AND p.status = 'CLOSED' AND v.recorded_at > p.closed_at`,
+  },
 ];
 
 export interface CheckResult {

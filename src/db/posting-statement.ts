@@ -1,4 +1,5 @@
 import type { AccountType, Direction } from '../domain/accounts.js';
+import { YEAR_SLOT } from '../domain/vouchers.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
 import { VOUCHER_POSTED, VOUCHER_VOIDED } from './outbox.js';
@@ -13,6 +14,19 @@ import { voucherJson } from './vouchers.js';
  * while holding them — see the yardstick in BENCHMARKS.md: lock hold time bounds
  * a hot account and a merchant's number series). Inside it:
  *
+ *   0. `period_lock` takes the merchant's period gate (an advisory lock)
+ *                 shared before any account (lock order everywhere: gate →
+ *                 accounts by id → number counter) and then reads where the
+ *                 merchant's closed periods end, through the VOLATILE
+ *                 function finance.period_closed_until: its read runs on a
+ *                 fresh snapshot, so it sees a close that committed while the
+ *                 posting waited at the gate (this statement's own snapshot
+ *                 would not). A close takes the gate exclusive: it waits for
+ *                 the postings in flight, and those that come later wait for
+ *                 it (heavyweight locks queue fairly; a row lock would let
+ *                 share lockers overtake a waiting close forever). `dating`
+ *                 then moves a voucher dated into a closed period to the
+ *                 first instant of the first open one (docs/reference/periods.md);
  *   1. `locked`   locks every touched account of the voucher's merchant FOR
  *                 UPDATE in ascending id order (opposite-order vouchers queue
  *                 instead of deadlocking) and reads their latest committed
@@ -46,10 +60,9 @@ type Verdict =
 export interface PostingStatementInput {
   voucherId: string;
   merchantId: string;
-  /** The number series (domain/vouchers.ts): the voucher type's prefix and the numbering year. */
+  /** The number series (domain/vouchers.ts): the voucher type's prefix; the year is the effective posted_at's. */
   prefix: string;
-  year: number;
-  /** The voucher number's text before its running number, and the width that number is padded to. */
+  /** The voucher number's text before its running number (with a slot for the year), and that number's width. */
   numberFormat: { head: string; width: number };
   type: string;
   sourceType: string;
@@ -58,6 +71,7 @@ export interface PostingStatementInput {
   currency: string | null;
   reason: string | null;
   description: string | null;
+  /** The date asked for; a closed period moves it (the result's postedAt). */
   postedAt: Date;
   createdBy: string;
   metadata: Record<string, unknown>;
@@ -97,6 +111,10 @@ export interface PostingStatementResult {
   inactive: string[];
   /** The voucher's place in its merchant's outbound stream (null when nothing was posted). */
   outboxSeq: string | null;
+  /** The accounting date the voucher got, the one it asked for when a closed period moved it, when it was written. */
+  postedAt: Date | null;
+  requestedAt: Date | null;
+  recordedAt: Date | null;
 }
 
 interface Row {
@@ -109,6 +127,9 @@ interface Row {
   missing_ids: string[] | null;
   inactive: string[] | null;
   outbox_seq: string | null;
+  posted_at: Date | null;
+  requested_at: Date | null;
+  recorded_at: Date | null;
 }
 
 export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
@@ -117,7 +138,17 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
   const isReversal = p.reversalOfId !== null;
   const rows = await db.query<Row>(
     Prisma.sql`
-    WITH merchant AS (
+    WITH period_lock AS (
+      SELECT finance.period_closed_until(${p.merchantId}::bigint) AS closed_until
+    ), dating AS (
+      -- greatest() ignores NULL: with nothing closed the voucher keeps its date.
+      SELECT d.posted_at, extract(year FROM d.posted_at AT TIME ZONE 'UTC')::int AS year,
+             CASE WHEN d.posted_at > ${p.postedAt}::timestamptz THEN ${p.postedAt}::timestamptz END AS requested_at,
+             CASE WHEN d.posted_at > ${p.postedAt}::timestamptz
+                  THEN jsonb_build_object('closedPeriod', to_char(${p.postedAt}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'))
+                  ELSE '{}'::jsonb END AS metadata
+        FROM (SELECT greatest(${p.postedAt}::timestamptz, (SELECT closed_until FROM period_lock)) AS posted_at) d
+    ), merchant AS (
       SELECT m.currency FROM finance."Merchant" m WHERE m.id = ${p.merchantId}::bigint
     ), existing AS (
       SELECT v.id::text AS id, v.voucher_number AS "voucherNumber", v.type::text AS type, v.status::text AS status
@@ -130,6 +161,7 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
        WHERE a.merchant_id = ${p.merchantId}::bigint
          AND ((a.code = ANY(${codes}::text[]) AND a.deleted_at IS NULL) OR a.id = ANY(${ids}::bigint[]))
          AND NOT EXISTS (SELECT 1 FROM existing)
+         AND EXISTS (SELECT 1 FROM period_lock)
        ORDER BY a.id
          FOR UPDATE OF a
     ), input AS (
@@ -173,28 +205,28 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
       INSERT INTO finance."FinanceTransaction" (id, finance_voucher_id, line_number, merchant_id, account_id, direction,
                                               amount, balance_after, posting_sequence, memo, posted_at, created_at, updated_at)
       SELECT c.id, ${p.voucherId}::bigint, c.line_number, ${p.merchantId}::bigint, c.acc, c.direction::finance."Direction",
-             c.amount, c.balance_after, c.seq, c.memo, ${p.postedAt}::timestamptz, now(), now()
-        FROM computed c, verdict
+             c.amount, c.balance_after, c.seq, c.memo, dating.posted_at, now(), now()
+        FROM computed c, verdict, dating
        WHERE verdict.outcome = 'OK'
       RETURNING *
     ), counter AS (
       -- The merchant's number series is the hottest row: locked last, after the balances and lines are written.
       INSERT INTO finance."VoucherNumberCounter" AS c (merchant_id, prefix, year, last_number, created_at, updated_at)
-      SELECT ${p.merchantId}::bigint, ${p.prefix}, ${p.year}::int, 1, now(), now() FROM verdict
+      SELECT ${p.merchantId}::bigint, ${p.prefix}, dating.year, 1, now(), now() FROM verdict, dating
        WHERE outcome = 'OK' AND (SELECT count(*) FROM lines) > 0 AND (SELECT count(*) FROM accounts) > 0
       ON CONFLICT (merchant_id, prefix, year) DO UPDATE SET last_number = c.last_number + 1, updated_at = now()
       RETURNING last_number
     ), voucher AS (
       INSERT INTO finance."FinanceVoucher" (id, merchant_id, voucher_number, type, status, source_type, source_id,
                                           event_id, reason, description, posted_at, reversal_of_id, created_by,
-                                          metadata, created_at, updated_at)
+                                          metadata, created_at, updated_at, requested_at)
       SELECT ${p.voucherId}::bigint, ${p.merchantId}::bigint,
-             ${p.numberFormat.head} || lpad(counter.last_number::text,
+             replace(${p.numberFormat.head}, ${YEAR_SLOT}, dating.year::text) || lpad(counter.last_number::text,
                                            greatest(${p.numberFormat.width}::int, length(counter.last_number::text)), '0'),
              ${p.type}::finance."VoucherType", 'POSTED', ${p.sourceType}, ${p.sourceId}, ${p.eventId}, ${p.reason},
-             ${p.description}, ${p.postedAt}::timestamptz, ${p.reversalOfId}::bigint, ${p.createdBy},
-             ${JSON.stringify(p.metadata)}::jsonb, now(), now()
-        FROM counter
+             ${p.description}, dating.posted_at, ${p.reversalOfId}::bigint, ${p.createdBy},
+             ${JSON.stringify(p.metadata)}::jsonb || dating.metadata, now(), now(), dating.requested_at
+        FROM counter, dating
       RETURNING *
     ), voided AS (
       -- outbox_seq reads it only to lock the original before the outbox sequence.
@@ -235,10 +267,13 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
              WHERE acc_status <> 'ACTIVE') AS inactive,
-           (SELECT seq::text FROM outbox) AS outbox_seq
+           (SELECT seq::text FROM outbox) AS outbox_seq,
+           (SELECT posted_at FROM voucher) AS posted_at,
+           (SELECT requested_at FROM voucher) AS requested_at,
+           (SELECT recorded_at FROM voucher) AS recorded_at
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v4_out' },
+    { name: 'finance_post_voucher_v5' },
   );
   const row = rows[0]!;
   return {
@@ -251,5 +286,8 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     missingIds: row.missing_ids ?? [],
     inactive: row.inactive ?? [],
     outboxSeq: row.outbox_seq,
+    postedAt: row.posted_at,
+    requestedAt: row.requested_at,
+    recordedAt: row.recorded_at,
   };
 }

@@ -29,7 +29,10 @@ export interface VoucherRow {
   eventId: string | null;
   reason: string | null;
   description: string | null;
+  /** The accounting date; `requestedAt` the date asked for when a closed period moved it; `recordedAt` when written. */
   postedAt: string;
+  recordedAt: string;
+  requestedAt: string | null;
   reversalOfId: string | null;
   reversedById: string | null;
   createdBy: string;
@@ -76,6 +79,7 @@ export const voucherJson = (
   ${leading} 'id', v.id::text, 'merchantId', v.merchant_id::text, 'voucherNumber', v.voucher_number, 'type', v.type::text,
   'status', v.status::text, 'sourceType', v.source_type, 'sourceId', v.source_id, 'eventId', v.event_id,
   'reason', v.reason, 'description', v.description, 'postedAt', ${isoTime(Prisma.sql`v.posted_at`)},
+  'recordedAt', ${isoTime(Prisma.sql`v.recorded_at`)}, 'requestedAt', ${isoTime(Prisma.sql`v.requested_at`)},
   'reversalOfId', v.reversal_of_id::text, 'reversedById', v.reversed_by_id::text, 'createdBy', v.created_by,
   'metadata', coalesce(v.metadata, '{}'::jsonb), 'createdAt', ${isoTime(Prisma.sql`v.created_at`)},
   'lines', (SELECT coalesce(json_agg(${lineJson} ORDER BY t.line_number), '[]'::json)

@@ -19,6 +19,10 @@ export const LEDGER_ERRORS = {
   UNSTORABLE_VALUE: { retryable: false, status: 400 },
   VOUCHER_NOT_FOUND: { retryable: false, status: 404 },
   VOUCHER_NOT_VOIDABLE: { retryable: false, status: 409 },
+  /** An earlier month with vouchers is still open, or the month is not over (docs/reference/periods.md). */
+  PERIOD_NOT_CLOSABLE: { retryable: false, status: 409 },
+  /** Only the latest closed period can be reopened. */
+  PERIOD_NOT_REOPENABLE: { retryable: false, status: 409 },
   // The world may still catch up (events can arrive before the merchant CDC): retry with backoff.
   MERCHANT_NOT_FOUND: { retryable: true, status: 409 },
   CONTROL_ACCOUNT_MISSING: { retryable: true, status: 409 },

@@ -24,6 +24,7 @@ export const VARCHAR_COLUMNS = {
   CasbinRule: { ptype: 8, v0: 255, v1: 255, v2: 255, v3: 255, v4: 255, v5: 255 },
   ManualVoucherRequest: { idempotency_key: 128, workflow_id: 255, created_by: 255 },
   OutboxEntry: { kind: 16 },
+  FinancePeriod: { closed_by: 255, reopened_by: 255, reopen_reason: 500 },
 } as const;
 
 /**
@@ -35,6 +36,7 @@ export const VARCHAR_COLUMNS = {
 export const NUMERIC_COLUMNS = {
   FinanceTransaction: { amount: [24, 4], balance_after: [38, 4] },
   FinanceAccount: { balance: [38, 4] },
+  FinanceClosingBalance: { balance: [38, 4] },
 } as const;
 
 /** Integer digits a stored line amount can have (its column), wider than what may enter. */
@@ -57,6 +59,7 @@ export const TEXT_LIMITS = {
   idempotencyKey: VARCHAR_COLUMNS.ManualVoucherRequest.idempotency_key,
   integrationProvider: VARCHAR_COLUMNS.PaymentIntegration.provider,
   integrationName: VARCHAR_COLUMNS.PaymentIntegration.name,
+  reopenReason: VARCHAR_COLUMNS.FinancePeriod.reopen_reason,
   /** Who did it (a JWT subject): a grant's user column. */
   identity: VARCHAR_COLUMNS.CasbinRule.v0,
 } as const;

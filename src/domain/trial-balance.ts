@@ -30,6 +30,50 @@ export interface TrialBalance {
   balanced: boolean;
 }
 
+export interface PeriodTrialBalanceRow {
+  accountId: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  normalBalance: Direction;
+  /** Balances in the account's normal direction; debit and credit are the month's line sums. */
+  opening: string;
+  debit: string;
+  credit: string;
+  closing: string;
+}
+
+/**
+ * A trial balance for one period: per account, the opening balance, the
+ * month's debits and credits, and the closing balance they make. The totals
+ * are the month's debits and credits, which agree because every voucher
+ * balances.
+ */
+export function periodTrialBalance(accounts: Omit<PeriodTrialBalanceRow, 'closing'>[]): {
+  accounts: PeriodTrialBalanceRow[];
+  totals: DebitCreditSums;
+  balanced: boolean;
+} {
+  let totalDebit = ZERO;
+  let totalCredit = ZERO;
+  const rows = accounts.map((a) => {
+    totalDebit = totalDebit.plus(money(a.debit));
+    totalCredit = totalCredit.plus(money(a.credit));
+    return {
+      ...a,
+      opening: formatMoney(money(a.opening)),
+      debit: formatMoney(money(a.debit)),
+      credit: formatMoney(money(a.credit)),
+      closing: formatMoney(money(a.opening).plus(money(balanceOf(a.normalBalance, a)))),
+    };
+  });
+  return {
+    accounts: rows,
+    totals: { debit: formatMoney(totalDebit), credit: formatMoney(totalCredit) },
+    balanced: totalDebit.equals(totalCredit),
+  };
+}
+
 /**
  * A trial balance: each account's net in the debit or the credit column (a
  * debit excess in debit, a credit excess in credit) and the column totals.

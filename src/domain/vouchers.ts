@@ -22,25 +22,24 @@ export function voucherPrefix(type: VoucherType): string {
   return VOUCHER_PREFIXES[type];
 }
 
-/** Year of the posting date in UTC, which selects the number series. */
-export function numberingYear(postedAt: Date): number {
-  return postedAt.getUTCFullYear();
-}
-
 /**
- * A voucher number is `<head><running number padded to width>`. The posting
- * statement takes the counter's next value inside the database and formats
- * it with these two parts, so the format is defined here only.
+ * A voucher number is `<head with the year><running number padded to width>`.
+ * The posting statement dates the voucher (a closed period may move it into
+ * the next year), takes the counter's next value and formats the number
+ * inside the database, putting the year in place of YEAR_SLOT: the format is
+ * defined here only.
  */
-export function voucherNumberFormat(type: VoucherType, year: number): { head: string; width: number } {
-  return { head: `${voucherPrefix(type)}-${year}-`, width: NUMBER_WIDTH };
+export const YEAR_SLOT = '{year}';
+
+export function voucherNumberFormat(type: VoucherType): { head: string; width: number } {
+  return { head: `${voucherPrefix(type)}-${YEAR_SLOT}-`, width: NUMBER_WIDTH };
 }
 
 export function formatVoucherNumber(type: VoucherType, year: number, n: number): string {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`voucher number must be a positive integer, got ${n}`);
-  const { head, width } = voucherNumberFormat(type, year);
-  return `${head}${String(n).padStart(width, '0')}`;
+  const { head, width } = voucherNumberFormat(type);
+  return `${head.replace(YEAR_SLOT, String(year))}${String(n).padStart(width, '0')}`;
 }
 
 const VOUCHER_NUMBER = new RegExp(

@@ -24,7 +24,12 @@ export interface LiveVoucher {
   voucherNumber: string;
   voucherType: string;
   merchantId: string;
+  /** The accounting date (docs/reference/periods.md). */
   postedAt: string;
+  /** The date asked for, when a closed period moved the voucher; else null. */
+  requestedAt: string | null;
+  /** When the voucher was written; null from a worker older than this field. */
+  recordedAt: string | null;
   currency: string;
   /** Sum of the debit lines (= sum of the credit lines). */
   total: string;
@@ -83,6 +88,9 @@ export function liveBatchOf(v: PostedVoucher, kind: 'posted' | 'voided'): LiveBa
     voucherType: v.voucherType,
     merchantId: v.merchantId,
     postedAt: v.entry.postedAt,
+    // A posting's result is kept in its workflow's history: one written before these fields lacks them.
+    requestedAt: v.entry.requestedAt ?? null,
+    recordedAt: v.entry.recordedAt ?? null,
     currency: v.entry.currency,
     total: v.entry.total,
     lines: v.entry.lines,

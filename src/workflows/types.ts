@@ -42,6 +42,8 @@ export interface VoidVoucherInput {
   merchantId?: string;
   reason: string;
   requestedBy: string;
+  /** The REVERSAL's date: the original's (default; also for a workflow started before this field) or now. */
+  date?: 'original' | 'now';
 }
 
 export interface VoidVoucherResult {

@@ -255,6 +255,8 @@ describe('GET /ws: live updates fanned out through Redis to every replica', () =
         voucherType: 'PURCHASE',
         merchantId: mine.merchantId,
         postedAt: '2026-11-25T10:00:00.000Z',
+        requestedAt: null,
+        recordedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         currency: 'USD',
         total: '125.50',
         lines: [

@@ -58,7 +58,7 @@ describe('npm run finance -- verify', () => {
     for (const scope of [['--merchant', m.merchantId], []]) {
       const sound = await finance('verify', ...scope);
       expect(sound.code, sound.stdout).toBe(0);
-      expect(sound.stdout).toContain('All 8 invariants hold');
+      expect(sound.stdout).toContain('All 10 invariants hold');
     }
 
     const voucherLine = await finance('voucher', posted!.voucherId);

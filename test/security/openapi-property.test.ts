@@ -45,6 +45,8 @@ interface Operation {
 const WRITE_ROUTES = [
   'POST /vouchers',
   'POST /vouchers/{id}/void',
+  'POST /periods/close',
+  'POST /periods/reopen',
   'POST /accounts',
   'PATCH /accounts/{id}',
   'DELETE /accounts/{id}',

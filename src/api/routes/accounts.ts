@@ -1,5 +1,6 @@
 import { type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { lineSumsAt, accountLines, merchantLineSumsAt } from '../../db/account-ledger.js';
 import {
   countAccounts,
@@ -11,8 +12,10 @@ import {
 } from '../../db/accounts.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { findMerchant } from '../../db/merchants.js';
+import { closedUntilOf, periodAccountSums } from '../../db/periods.js';
 import { type AccountType, defaultNormalBalance, type Direction } from '../../domain/accounts.js';
-import { balanceOf, trialBalance } from '../../domain/trial-balance.js';
+import { parsePeriod } from '../../domain/periods.js';
+import { balanceOf, periodTrialBalance, trialBalance } from '../../domain/trial-balance.js';
 import { readScope, requireAction, visibleOr404 } from '../plugins/auth.js';
 import { ApiError, notFound } from '../errors.js';
 import { cursorId, decodeCursor, encodeCursor, page, parseInstant } from '../pagination.js';
@@ -32,6 +35,7 @@ import {
   TrialBalanceQuery,
 } from '../schemas/accounts.js';
 import { ERRORS, IdParams } from '../schemas/common.js';
+import { PeriodTrialBalance } from '../schemas/periods.js';
 
 const tags = ['accounts'];
 const security = [{ bearerAuth: [] }];
@@ -287,17 +291,30 @@ export const accountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['reports'],
         security,
-        summary: "Every account's balance as of a moment",
+        summary: "Every account's balance as of a moment, or a month's opening, movements and closing",
         querystring: TrialBalanceQuery,
-        response: { 200: TrialBalance, ...ERRORS },
+        response: { 200: Type.Union([TrialBalance, PeriodTrialBalance]), ...ERRORS },
       },
     },
     async (request) => {
       const { merchantId } = request.query;
+      if (request.query.period !== undefined && request.query.at !== undefined)
+        throw new ApiError('VALIDATION_FAILED', 'give at or period, not both');
       const at = parseInstant(request.query.at, 'at') ?? new Date();
       await requireAction(request, merchantId, 'report', 'read', 'merchant');
       const merchant = await findMerchant(app.db, merchantId);
       if (!merchant) throw notFound('merchant');
+      if (request.query.period !== undefined) {
+        const period = parsePeriod(request.query.period);
+        const closedUntil = (await closedUntilOf(app.db, merchantId)) ?? null;
+        return {
+          merchantId,
+          currency: merchant.currency,
+          period: period.name,
+          status: closedUntil && closedUntil >= period.end ? ('CLOSED' as const) : ('OPEN' as const),
+          ...periodTrialBalance(await periodAccountSums(app.db, merchantId, period, closedUntil)),
+        };
+      }
       return {
         merchantId,
         currency: merchant.currency,

@@ -6,6 +6,7 @@ import { findMerchant } from '../../db/merchants.js';
 import { findVoucher, listVouchers, type VoucherRow } from '../../db/vouchers.js';
 import { type ManualVoucherRequest } from '../../domain/manual-plans.js';
 import { assertPostable, line } from '../../domain/posting-plan.js';
+import { checkManualPostedAt } from '../../domain/periods.js';
 import { voidability } from '../../domain/vouchers.js';
 import { ApiError, notFound } from '../errors.js';
 import { cursorDate, cursorId, decodeCursor, encodeCursor, page, parseInstant } from '../pagination.js';
@@ -145,7 +146,10 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
               merchantId: body.merchantId,
               idempotencyKey: key,
               createdBy: sub,
-              postedAt: new Date().toISOString(),
+              postedAt: (body.postedAt
+                ? checkManualPostedAt(body.postedAt, new Date())
+                : new Date()
+              ).toISOString(),
               ...(body.description ? { description: body.description } : {}),
             },
           },
@@ -206,6 +210,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
             merchantId: original.merchantId,
             reason: request.body.reason,
             requestedBy: sub,
+            date: request.body.date ?? 'original',
           },
         },
         opts.waitMs,

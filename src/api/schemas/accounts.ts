@@ -1,7 +1,18 @@
 import { Type } from 'typebox';
 import { ACCOUNT_TYPES, DIRECTIONS } from '../../domain/accounts.js';
 import { TEXT_LIMITS } from '../../domain/limits.js';
-import { Amount, Count, Id, Nullable, Page, PageQuery, SignedAmount, Text, Timestamp } from './common.js';
+import {
+  Amount,
+  Count,
+  Id,
+  Nullable,
+  Page,
+  PageQuery,
+  PeriodName,
+  SignedAmount,
+  Text,
+  Timestamp,
+} from './common.js';
 
 export const AccountType = Type.Enum(ACCOUNT_TYPES);
 export const Direction = Type.Enum(DIRECTIONS);
@@ -93,7 +104,16 @@ export const Balance = Type.Object({
 });
 
 export const TrialBalanceQuery = Type.Object(
-  { merchantId: Id, at: Type.Optional(Timestamp) },
+  {
+    merchantId: Id,
+    at: Type.Optional(Timestamp),
+    period: Type.Optional(
+      Type.String({
+        ...PeriodName,
+        description: 'a month YYYY-MM: opening, debit, credit, closing; not with at',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const TrialBalance = Type.Object({

@@ -92,3 +92,10 @@ export const JsonObject = Type.Object(
   {},
   { additionalProperties: true, description: 'free-form JSON object' },
 );
+
+/** A calendar month in UTC, YYYY-MM: an accounting period (docs/reference/periods.md). */
+export const PeriodName = Type.String({
+  pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$',
+  description: 'a calendar month in UTC, YYYY-MM',
+  examples: ['2026-10'],
+});

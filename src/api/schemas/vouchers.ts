@@ -41,7 +41,18 @@ export const Voucher = Type.Object({
   eventId: Nullable(Type.String()),
   reason: Nullable(Type.String()),
   description: Nullable(Type.String()),
-  postedAt: Timestamp,
+  postedAt: Type.String({
+    format: 'date-time',
+    description:
+      'the accounting date: the one asked for, or the first instant of the first open period after it',
+  }),
+  recordedAt: Type.String({ format: 'date-time', description: 'when the voucher was written' }),
+  requestedAt: Nullable(
+    Type.String({
+      format: 'date-time',
+      description: 'the date asked for, when a closed period moved the voucher',
+    }),
+  ),
   reversalOfId: Nullable(Id),
   reversedById: Nullable(Id),
   createdBy: Type.String(),
@@ -92,6 +103,13 @@ export const ManualVoucherBody = Type.Object(
     lines: Type.Optional(
       Type.Array(ManualLine, { minItems: 2, maxItems: 100, description: 'correction, TRANSFER, EXPENSE' }),
     ),
+    postedAt: Type.Optional(
+      Type.String({
+        ...Timestamp,
+        description:
+          'the accounting date (default: now); at most 366 days ahead. A date in a closed period is moved to the first open one',
+      }),
+    ),
     accountId: Type.Optional(Id),
     countedBalance: Type.Optional(
       Type.String({
@@ -124,6 +142,12 @@ export const VoidBody = Type.Object(
     reason: Text(TEXT_LIMITS.voidReason, {
       description: 'why; stored in the REVERSAL voucher’s description after "Reversal of <number>: "',
     }),
+    date: Type.Optional(
+      Type.Enum(['original', 'now'], {
+        description:
+          'date the REVERSAL at the original voucher’s date (default) or now; a date in a closed period is moved to the first open one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -34,6 +34,40 @@ export const TENANCY: Attack[] = [
     expect: NOT_FOUND,
   },
   {
+    name: 'another merchant’s trial balance by period (query)',
+    who: { sub: '{viewer}' },
+    request: { method: 'GET', path: '/reports/trial-balance?merchantId={theirs}&period=2025-01' },
+    expect: NOT_FOUND,
+  },
+  {
+    name: 'another merchant’s periods (query)',
+    who: { sub: '{viewer}' },
+    request: { method: 'GET', path: '/periods?merchantId={theirs}' },
+    expect: NOT_FOUND,
+  },
+  {
+    name: 'closing another merchant’s period (body), by an admin of mine',
+    who: { sub: '{admin}' },
+    request: { method: 'POST', path: '/periods/close', body: { merchantId: '{theirs}', period: '2025-01' } },
+    expect: NOT_FOUND,
+  },
+  {
+    name: 'reopening a period of a merchant that does not exist',
+    who: { sub: '{admin}' },
+    request: {
+      method: 'POST',
+      path: '/periods/reopen',
+      body: { merchantId: '{ghost}', period: '2025-01', reason: 'probe' },
+    },
+    expect: NOT_FOUND,
+  },
+  {
+    name: 'an accountant closing a period of their own merchant',
+    who: { sub: '{accountant}' },
+    request: { method: 'POST', path: '/periods/close', body: { merchantId: '{mine}', period: '2025-01' } },
+    expect: { status: 403, code: 'FORBIDDEN' },
+  },
+  {
     name: 'another merchant’s accounts (list filter in the query)',
     who: { sub: '{viewer}' },
     request: { method: 'GET', path: '/accounts?merchantId={theirs}' },
