@@ -217,6 +217,7 @@ async function startRig(db: Db): Promise<Rig> {
   const ingest = await createIngest({
     kafka: kafkaConfig,
     temporal,
+    db,
     logger,
     startsInFlightPerPartition: STARTS_IN_FLIGHT,
     localActivities: LOCAL_ACTIVITIES,

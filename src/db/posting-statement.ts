@@ -23,7 +23,9 @@ import { type Db } from './executor.js';
  *   3. only when the verdict is OK: new balances and sequences computed line
  *                 by line with window functions, the voucher number taken from
  *                 the counter row (the last lock taken), the voucher, its lines,
- *                 and for a reversal the original marked VOIDED.
+ *                 and for a reversal the original marked VOIDED;
+ *   4. `event_posted` on the event's last voucher (posted now, or a replay):
+ *                 the event's record set POSTED in the same commit.
  *
  * The statement reports its verdict and what the caller needs to explain a
  * refusal; it never raises for a business rule.
@@ -68,6 +70,12 @@ export interface PostingStatementInput {
     amount: string;
     memo: string | null;
   }[];
+  /**
+   * Set on the event's LAST voucher: its record becomes POSTED in this same
+   * statement, when the voucher is posted or was already (a replay), so the
+   * record and the ledger can never disagree (db/events.ts).
+   */
+  completesEvent: { eventId: string; runId: string | null } | null;
 }
 
 interface PostedAccount {
@@ -90,6 +98,8 @@ export interface PostingStatementResult {
   /** Ids that name no live account of the voucher's merchant (missing, deleted or another merchant's). */
   missingIds: string[];
   inactive: string[];
+  /** The event record this posting completed was set POSTED by it. */
+  eventPosted: boolean;
 }
 
 interface Row {
@@ -101,6 +111,7 @@ interface Row {
   missing_codes: string[] | null;
   missing_ids: string[] | null;
   inactive: string[] | null;
+  event_posted: boolean;
 }
 
 export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
@@ -195,6 +206,15 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
         FROM voucher
        WHERE o.id = ${p.reversalOfId}::bigint
       RETURNING o.id
+    ), event_posted AS (
+      -- The record was inserted before the workflow started, so the statement's snapshot sees it.
+      UPDATE finance."FinanceEvent" e
+         SET status = 'POSTED', run_id = coalesce(${p.completesEvent?.runId ?? null}::text, e.run_id),
+             failure_code = NULL, failure_message = NULL, finished_at = now(), updated_at = now()
+        FROM verdict
+       WHERE e.id = ${p.completesEvent?.eventId ?? null}::text AND e.status <> 'POSTED'
+         AND (verdict.outcome = 'REPLAY' OR (verdict.outcome = 'OK' AND (SELECT count(*) FROM voucher) > 0))
+      RETURNING e.id
     )
     SELECT verdict.outcome AS verdict,
            (SELECT currency FROM merchant) AS merchant_currency,
@@ -209,10 +229,11 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
            (SELECT array_agg(DISTINCT account_id::text) FROM computed
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
-             WHERE acc_status <> 'ACTIVE') AS inactive
+             WHERE acc_status <> 'ACTIVE') AS inactive,
+           EXISTS (SELECT 1 FROM event_posted) AS event_posted
       FROM verdict`,
     // One text for every posting: prepared once per connection, planned once.
-    { name: 'finance_post_voucher_v4' },
+    { name: 'finance_post_voucher_v4_ev' },
   );
   const row = rows[0]!;
   return {
@@ -224,5 +245,6 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     missingCodes: row.missing_codes ?? [],
     missingIds: row.missing_ids ?? [],
     inactive: row.inactive ?? [],
+    eventPosted: row.event_posted,
   };
 }

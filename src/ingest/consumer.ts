@@ -4,7 +4,11 @@ import { metrics } from '../lib/metrics.js';
 import { type BackoffOptions, PartitionBackoff } from './backoff.js';
 import { sendDeadLetter } from './dead-letters.js';
 import { decideMessage, type DecodeOptions } from './decode.js';
-import { type Dlq, type WorkflowStartRequest } from './results.js';
+import { type Db } from '../db/executor.js';
+import { type EventStatus, markEventsStarted } from '../db/events.js';
+import { requestIdOf } from './event-identity.js';
+import { type EventConflict, recordDecisions, reportConflict } from './records.js';
+import { type Dlq, type IngestDecision, type WorkflowStartRequest } from './results.js';
 import { type MessageOrigin } from './workflow-start.js';
 import { type StartWorkflow } from './workflow-starter.js';
 
@@ -16,6 +20,8 @@ export interface IngestConsumerOptions {
   dlqTopic: string;
   producer: Producer;
   startWorkflow: StartWorkflow;
+  /** Where the event records are written (db/events.ts). */
+  db: Db;
   logger: Logger;
   /** Batches (one per partition) processed at once; one partition is never processed concurrently. */
   partitionsConsumedConcurrently: number;
@@ -55,7 +61,7 @@ export interface IngestConsumer {
  * errors (from heartbeat/commit, e.g. a rebalance) propagate.
  */
 export function createIngestConsumer(options: IngestConsumerOptions): IngestConsumer {
-  const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger } = options;
+  const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger, db } = options;
   const log = logger.child({ component: 'ingest' });
   const inFlight = Math.max(1, options.startsInFlightPerPartition ?? 8);
   const backoff = new PartitionBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 15_000 });
@@ -78,8 +84,12 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     }
   });
 
-  /** Starts one workflow; true when Temporal accepted it (now or before). Never throws. */
-  async function start(at: MessageOrigin, request: WorkflowStartRequest): Promise<boolean> {
+  /** Starts one workflow; accepted when Temporal holds it (now or before). Never throws. */
+  async function start(
+    at: MessageOrigin,
+    request: WorkflowStartRequest,
+    recorded?: EventStatus,
+  ): Promise<{ accepted: boolean; runId?: string }> {
     const fields = {
       ...at,
       workflowId: request.workflowId,
@@ -97,16 +107,25 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
           { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
           `workflow started: ${request.summary}`,
         );
-        return true;
+        return { accepted: true, runId: outcome.runId };
+      }
+      if (outcome.kind === 'duplicate' && recorded === 'FAILED') {
+        // The record says the last run failed, yet its ID is taken: that run wrote FAILED and is
+        // closing. Absorbing this redelivery as a duplicate would lose the re-run; retry it shortly.
+        log.info(
+          { ...fields, event: 'finance.ingest.rerun_waits' },
+          `workflow ${request.workflowId} failed and is still closing; the re-run is retried`,
+        );
+        return { accepted: false };
       }
       if (outcome.kind === 'duplicate') {
         stats.duplicates += 1;
         metrics.workflowStarts.inc({ outcome: 'already_started' });
         log.info(
           { ...fields, event: 'finance.ingest.duplicate' },
-          `duplicate: workflow ${request.workflowId} was already started; nothing to do`,
+          `duplicate: workflow ${request.workflowId} was already started or completed; nothing to do`,
         );
-        return true;
+        return { accepted: true };
       }
       log.warn(
         { ...fields, code: outcome.code, error: outcome.message },
@@ -115,11 +134,15 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     } catch (err) {
       log.error({ ...fields, err }, 'workflow start failed unexpectedly; will retry');
     }
-    return false;
+    return { accepted: false };
   }
 
   /** Sends one dead letter; true once the DLQ acknowledged it. Never throws. */
-  async function deadLetter(at: MessageOrigin, message: KafkaMessage, verdict: Dlq): Promise<boolean> {
+  async function deadLetter(
+    at: MessageOrigin,
+    message: KafkaMessage,
+    verdict: Dlq & { conflict?: EventConflict },
+  ): Promise<boolean> {
     const fields = { ...at, reason: verdict.reason, detail: verdict.detail, dlqTopic };
     try {
       const original = {
@@ -132,6 +155,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       await sendDeadLetter(producer, dlqTopic, original, verdict);
       stats.deadLettered += 1;
       metrics.deadLetters.inc({ reason: verdict.reason });
+      if (verdict.conflict) reportConflict(log, at, verdict.conflict);
       log.warn(
         { ...fields, event: 'finance.ingest.dead_lettered' },
         `message dead-lettered to ${dlqTopic}: ${verdict.reason}`,
@@ -145,14 +169,36 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
 
   /**
    * Hands a chunk of one partition's messages off and returns how many, from
-   * the first, may be resolved. Workflow starts run concurrently; skips and
-   * dead letters are acted on in order, only once everything before them was
-   * accepted, so a retried chunk never dead-letters a message twice.
+   * the first, may be resolved. First the chunk's event records are written in
+   * one statement (records.ts), which also finds conflicting duplicates; when
+   * that fails, nothing of the chunk is accepted. Workflow starts then run
+   * concurrently; skips and dead letters are acted on in order, only once
+   * everything before them was accepted, so a retried chunk never
+   * dead-letters a message twice.
    */
   async function handOff(topic: string, partition: number, chunk: KafkaMessage[]): Promise<number> {
     const origins = chunk.map((m) => ({ topic, partition, offset: m.offset }));
-    const decisions = chunk.map((m, j) => decideMessage({ ...origins[j]!, value: m.value }, decode));
-    const starts = decisions.map((d, j) => (d.kind === 'start' ? start(origins[j]!, d.start) : undefined));
+    const raw = chunk.map((m, j) => ({ ...origins[j]!, value: m.value, requestId: requestIdOf(m.headers) }));
+    const decided = raw.map((m) => decideMessage(m, decode));
+    let decisions: IngestDecision[];
+    try {
+      decisions = await recordDecisions(db, raw, decided);
+    } catch (err) {
+      log.error(
+        { topic, partition, offset: chunk[0]!.offset, err },
+        'could not write the event records; will retry',
+      );
+      return 0;
+    }
+    const runs: { id: string; runId: string }[] = [];
+    const starts = decisions.map((d, j) =>
+      d.kind === 'start'
+        ? start(origins[j]!, d.start, d.recorded).then((outcome) => {
+            if (outcome.runId) runs.push({ id: d.identity.id, runId: outcome.runId });
+            return outcome.accepted;
+          })
+        : undefined,
+    );
     let accepted = 0;
     for (const [j, decision] of decisions.entries()) {
       let ok: boolean;
@@ -172,6 +218,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     }
     // Starts after a refused one still run to their deadline; wait, so none outlives the batch.
     await Promise.all(starts);
+    await markEventsStarted(db, runs).catch((err: unknown) =>
+      // Not worth a retry: the run ends the record anyway (POSTED, SKIPPED or FAILED).
+      log.warn({ topic, partition, err }, 'could not mark the started events STARTED'),
+    );
     return accepted;
   }
 

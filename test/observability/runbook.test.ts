@@ -314,7 +314,12 @@ describe('the runbook finds what it promises', () => {
       APP_ENV_TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // nothing listens: Temporal is down
       APP_ENV_KAFKA_TOPIC_PARTITIONS: '1',
     });
-    const ingest = await createIngest({ ...config, logger: logs.logger, startTimeoutMs: 1_000 });
+    const ingest = await createIngest({
+      ...config,
+      db: dbOf(prisma),
+      logger: logs.logger,
+      startTimeoutMs: 1_000,
+    });
     const kafka = testKafka(config.kafka, logs.logger);
     const producer = await testProducer(kafka);
     const topic = config.kafka.topics.sale;
