@@ -1,5 +1,7 @@
+import { type MerchantScope } from '../auth/roles.js';
 import { Prisma } from './client.js';
 import { type Db } from './executor.js';
+import { and, tenancy } from './tenancy.js';
 
 /**
  * The event record (docs/reference/events.md, "The event record"): one row per
@@ -9,6 +11,14 @@ import { type Db } from './executor.js';
  * late or repeated write never moves a record backwards.
  */
 export type EventStatus = 'RECEIVED' | 'STARTED' | 'POSTED' | 'SKIPPED' | 'FAILED' | 'DEAD_LETTERED';
+export const EVENT_STATUSES: readonly EventStatus[] = [
+  'RECEIVED',
+  'STARTED',
+  'POSTED',
+  'SKIPPED',
+  'FAILED',
+  'DEAD_LETTERED',
+];
 
 export interface NewEventRecord {
   id: string;
@@ -152,4 +162,111 @@ export async function markEventPosted(db: Db, id: string, runId: string | null):
        SET status = 'POSTED', run_id = coalesce(${runId}::text, e.run_id), failure_code = NULL,
            failure_message = NULL, finished_at = now(), updated_at = now()
      WHERE e.id = ${id} AND e.status <> 'POSTED'`);
+}
+export interface EventRow {
+  id: string;
+  merchantId: string | null;
+  type: string | null;
+  fingerprint: string;
+  status: EventStatus;
+  topic: string | null;
+  partition: number | null;
+  offset: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  workflowId: string | null;
+  runId: string | null;
+  requestId: string | null;
+  receivedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  vouchers: { id: string; voucherNumber: string; type: string; status: string }[];
+}
+
+const columns = Prisma.sql`e.id, e.merchant_id::text AS "merchantId", e.type, e.fingerprint, e.status::text AS status,
+  e.topic, e.kafka_partition AS partition, e.kafka_offset::text AS "offset", e.failure_code AS "failureCode",
+  e.failure_message AS "failureMessage", e.workflow_id AS "workflowId", e.run_id AS "runId",
+  e.request_id AS "requestId", e.created_at AS "receivedAt", e.updated_at AS "updatedAt", e.finished_at AS "finishedAt",
+  (SELECT coalesce(json_agg(json_build_object('id', v.id::text, 'voucherNumber', v.voucher_number,
+                                              'type', v.type, 'status', v.status) ORDER BY v.id), '[]'::json)
+     FROM finance."FinanceVoucher" v
+    WHERE v.event_id = e.id AND v.merchant_id = e.merchant_id AND v.deleted_at IS NULL) AS vouchers`;
+
+type RawEvent = Omit<EventRow, 'receivedAt' | 'updatedAt' | 'finishedAt'> & {
+  receivedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+};
+
+const toEvent = (e: RawEvent): EventRow => ({
+  ...e,
+  receivedAt: e.receivedAt.toISOString(),
+  updatedAt: e.updatedAt.toISOString(),
+  finishedAt: e.finishedAt?.toISOString() ?? null,
+});
+
+/**
+ * One event, if the scope may see it. A record without a merchant (a dead
+ * letter that named none) belongs to no tenant: only EVERY_MERCHANT sees it.
+ * A missing record and another tenant's look the same.
+ */
+export async function findEvent(db: Db, scope: MerchantScope, id: string): Promise<EventRow | null> {
+  const tenant = scope.all ? Prisma.sql`TRUE` : tenancy(scope, Prisma.sql`e.merchant_id`);
+  if (!tenant) return null;
+  const rows = await db.query<RawEvent>(Prisma.sql`
+    SELECT ${columns} FROM finance."FinanceEvent" e WHERE e.id = ${id} AND e.deleted_at IS NULL AND ${tenant}`);
+  return rows[0] ? toEvent(rows[0]) : null;
+}
+
+export interface EventFilter {
+  merchantId?: string;
+  status?: EventStatus;
+  type?: string;
+  failureCode?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Events the scope may see, newest first; one more than `limit` tells a next page exists. */
+export async function listEvents(
+  db: Db,
+  scope: MerchantScope,
+  f: EventFilter,
+  after: { receivedAt: Date; id: string } | null,
+  limit: number,
+): Promise<EventRow[]> {
+  const tenant =
+    scope.all && f.merchantId === undefined
+      ? Prisma.sql`TRUE`
+      : tenancy(scope, Prisma.sql`e.merchant_id`, f.merchantId);
+  if (!tenant) return [];
+  const rows = await db.query<RawEvent>(Prisma.sql`
+    SELECT ${columns} FROM finance."FinanceEvent" e
+     WHERE ${and([
+       Prisma.sql`e.deleted_at IS NULL`,
+       tenant,
+       f.status !== undefined && Prisma.sql`e.status = ${f.status}::finance."FinanceEventStatus"`,
+       f.type !== undefined && Prisma.sql`e.type = ${f.type}`,
+       f.failureCode !== undefined && Prisma.sql`e.failure_code = ${f.failureCode}`,
+       f.from && Prisma.sql`e.created_at >= ${f.from}`,
+       f.to && Prisma.sql`e.created_at < ${f.to}`,
+       after && Prisma.sql`(e.created_at, e.id) < (${after.receivedAt}, ${after.id})`,
+     ])}
+     ORDER BY e.created_at DESC, e.id DESC LIMIT ${limit + 1}`);
+  return rows.map(toEvent);
+}
+
+/** What a re-drive starts the event's workflow again from. */
+export async function eventEnvelope(
+  db: Db,
+  id: string,
+): Promise<{ envelope: string; workflowId: string | null; type: string | null } | null> {
+  const rows = await db.query<{
+    envelope: string;
+    workflowId: string | null;
+    type: string | null;
+  }>(Prisma.sql`
+    SELECT envelope, workflow_id AS "workflowId", type FROM finance."FinanceEvent"
+     WHERE id = ${id} AND deleted_at IS NULL`);
+  return rows[0] ?? null;
 }
