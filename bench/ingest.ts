@@ -32,7 +32,8 @@ import { fmt, percentile } from './stats.js';
  * Everything runs in this process (like RUN_MODE=all) against the local stack.
  * Knobs: BENCH_SECONDS (15), BENCH_MERCHANTS (200), BENCH_STARTS_IN_FLIGHT (8 per partition),
  * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (40), BENCH_PARTITIONS (6),
- * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1).
+ * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1),
+ * BENCH_DB_NAME (seller_finance_bench; a database of your own when others bench on the same server).
  */
 const env = process.env;
 const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
@@ -51,7 +52,7 @@ const CEILING_WORKFLOW = env.BENCH_CEILING_WORKFLOW ?? 'noopWorkflow';
 const TEMPORAL_ADDRESS = env.APP_ENV_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const NAMESPACE = env.APP_ENV_TEMPORAL_NAMESPACE ?? 'default';
 const BROKERS = env.APP_ENV_KAFKA_BROKERS ?? '127.0.0.1:9092';
-const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/seller_finance_bench`;
+const DB_URL = `${env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432'}/${env.BENCH_DB_NAME ?? 'seller_finance_bench'}`;
 
 const logger = createLogger({ level: env.BENCH_LOG_LEVEL ?? 'error' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
