@@ -145,7 +145,7 @@ export async function finishEvent(db: Db, o: EventOutcome): Promise<boolean> {
   const n = await db.execute(Prisma.sql`
     UPDATE finance."FinanceEvent" e
        SET status = ${o.status}::finance."FinanceEventStatus", run_id = ${o.runId},
-           failure_code = ${o.code}, failure_message = left(${o.message}::text, 2000),
+           failure_code = left(${o.code}::text, 64), failure_message = left(${o.message}::text, 2000),
            finished_at = now(), updated_at = now()
      WHERE e.id = ${o.id} AND e.status NOT IN ('POSTED', 'SKIPPED')`);
   return n > 0;

@@ -23,6 +23,16 @@ export const VARCHAR_COLUMNS = {
   PaymentIntegration: { provider: 64, name: 200, credential_key_id: 64, credential_last4: 4 },
   CasbinRule: { ptype: 8, v0: 255, v1: 255, v2: 255, v3: 255, v4: 255, v5: 255 },
   ManualVoucherRequest: { idempotency_key: 128, workflow_id: 255, created_by: 255 },
+  FinanceEvent: {
+    id: 160,
+    type: 64,
+    topic: 255,
+    failure_code: 64,
+    failure_message: 2000,
+    workflow_id: 255,
+    run_id: 64,
+    request_id: 128,
+  },
 } as const;
 
 /**
