@@ -257,6 +257,7 @@ async function startInProcess(db: Db, env: Record<string, string>): Promise<{ st
   const ingest = await createIngest({
     kafka: kafkaConfig,
     temporal,
+    db,
     logger,
     startsInFlightPerPartition: STARTS_IN_FLIGHT,
   });

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { describeDbError, describeRefusal, isPermanentDbError, isTransientDbError } from '../db/errors.js';
+import { type EventOutcome, finishEvent } from '../db/events.js';
 import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
 import { metrics } from '../lib/metrics.js';
@@ -30,9 +31,17 @@ export interface ActivityDeps extends LedgerDeps {
  * non-retryable exactly when the code says so (domain/errors.ts).
  */
 export function createActivities(deps: ActivityDeps) {
-  const scoped = (): ActivityDeps => {
+  /** Every line an activity logs names its workflow and the request it serves (the correlation id). */
+  const scoped = (requestId?: string): ActivityDeps => {
     const workflowId = currentWorkflowId();
-    return workflowId ? { ...deps, logger: deps.logger.child({ workflowId }) } : deps;
+    if (!workflowId && !requestId) return deps;
+    return {
+      ...deps,
+      logger: deps.logger.child({
+        ...(workflowId ? { workflowId } : {}),
+        ...(requestId ? { requestId } : {}),
+      }),
+    };
   };
 
   const announce = async (d: ActivityDeps, v: PostedVoucher, kind: 'posted' | 'voided') => {
@@ -58,10 +67,24 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    async postVoucher(plan: PostingPlan): Promise<PostedVoucher> {
-      const d = scoped();
-      const v = await failuresForTemporal(() => postPlan(d, plan));
+    /** `completesEvent`: this is the event's last voucher, so its record becomes POSTED with it. */
+    async postVoucher(
+      plan: PostingPlan,
+      opts: { completesEvent?: boolean; requestId?: string } = {},
+    ): Promise<PostedVoucher> {
+      const d = scoped(opts.requestId);
+      const completesEvent =
+        opts.completesEvent && plan.eventId
+          ? { eventId: plan.eventId, runId: currentRunId() ?? null }
+          : undefined;
+      const v = await failuresForTemporal(() => postPlan(d, plan, completesEvent ? { completesEvent } : {}));
       return announce(d, v, 'posted');
+    },
+
+    /** The end of an event's run that posted nothing: its record becomes SKIPPED or FAILED. */
+    async recordEventOutcome(outcome: Omit<EventOutcome, 'runId'>): Promise<void> {
+      const runId = currentRunId() ?? '';
+      await failuresForTemporal(() => finishEvent(deps.db, { ...outcome, runId }), false);
     },
 
     /** Cash count: the difference to the book balance goes against CASH_OVER_SHORT; null when they agree. */
@@ -113,6 +136,14 @@ async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promi
     throw err;
   } finally {
     endTimer?.();
+  }
+}
+
+function currentRunId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.runId;
+  } catch {
+    return undefined;
   }
 }
 

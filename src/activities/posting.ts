@@ -8,6 +8,7 @@ import {
   type PostingStatementResult,
   runPostingStatement,
 } from '../db/posting-statement.js';
+import { markEventPosted } from '../db/events.js';
 import { EVERY_MERCHANT } from '../db/tenancy.js';
 import { listVouchers } from '../db/vouchers.js';
 import { type Direction, watchesOverdraft } from '../domain/accounts.js';
@@ -80,6 +81,8 @@ export interface PostOptions {
   reversalOf?: string;
   /** Post only while this account's sequence is unchanged; a refusal is reported as `STALE`. */
   expect?: { accountId: string; postingSequence: string };
+  /** This is the event's last voucher: its record becomes POSTED with it (db/posting-statement.ts). */
+  completesEvent?: { eventId: string; runId: string | null };
 }
 
 export class StalePostingError extends Error {
@@ -118,6 +121,7 @@ export async function postPlan(
     metadata: plan.metadata ?? {},
     reversalOfId: opts.reversalOf ?? null,
     expect: opts.expect ?? null,
+    completesEvent: opts.completesEvent ?? null,
     lines: plan.lines.map((l) => ({
       id: deps.ids.nextString(),
       accountId: 'id' in l.account ? l.account.id : null,
@@ -140,7 +144,12 @@ export async function postPlan(
         null,
         1,
       );
-      if (winner) return replayed(deps, plan, winner);
+      if (winner) {
+        // The winner's statement committed the voucher; this event's record follows it.
+        if (opts.completesEvent)
+          await markEventPosted(deps.db, opts.completesEvent.eventId, opts.completesEvent.runId);
+        return replayed(deps, plan, winner);
+      }
     }
     if (isTransientDbError(err) || isUniqueViolation(err)) {
       throw new LedgerError(

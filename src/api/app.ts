@@ -41,6 +41,7 @@ import { paymentIntegrationRoutes } from './routes/payment-integrations.js';
 import { periodRoutes } from './routes/periods.js';
 import { temporalCodecRoutes } from './routes/temporal-codec.js';
 import { voucherRoutes } from './routes/vouchers.js';
+import { eventRoutes } from './routes/events.js';
 import { SERVER_TIMEOUTS } from './server.js';
 import { installValidation } from './validation.js';
 
@@ -186,9 +187,11 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (ES256)' } },
       },
-      tags: ['health', 'accounts', 'reports', 'vouchers', 'payment-integrations', 'admin'].map((name) => ({
-        name,
-      })),
+      tags: ['health', 'accounts', 'reports', 'vouchers', 'events', 'payment-integrations', 'admin'].map(
+        (name) => ({
+          name,
+        }),
+      ),
     },
   });
 
@@ -214,6 +217,7 @@ async function assemble(app: ApiInstance, options: ApiOptions): Promise<void> {
       });
       await api.register(accountRoutes);
       await api.register(voucherRoutes, { waitMs: options.voucherWaitMs });
+      await api.register(eventRoutes);
       await api.register(paymentIntegrationRoutes, { credentialKey: options.credentialKey });
       await api.register(adminGrantRoutes);
       await api.register(periodRoutes);

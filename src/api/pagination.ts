@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
  * the last row's sort key. A cursor from another list, or a forged one,
  * is a 400, never a query error.
  */
-export type CursorKind = 'accounts' | 'lines' | 'vouchers' | 'integrations' | 'grants';
+export type CursorKind = 'accounts' | 'lines' | 'vouchers' | 'integrations' | 'grants' | 'events';
 
 export function encodeCursor(kind: CursorKind, key: Record<string, string>): string {
   return Buffer.from(JSON.stringify({ k: kind, ...key }), 'utf8').toString('base64url');
@@ -45,7 +45,7 @@ export const cursorDate = (v: string): Date => {
   return d;
 };
 
-const invalidCursor = () => new ApiError('VALIDATION_FAILED', 'cursor is invalid');
+export const invalidCursor = () => new ApiError('VALIDATION_FAILED', 'cursor is invalid');
 
 /** Fetch limit + 1 rows; the extra one says whether there is a next page. */
 export function page<T>(

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -6,6 +5,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { type FastifyInstance } from 'fastify';
+import { canonicalJson, sha256Hex } from '../lib/canonical-json.js';
 import { EVENT_TYPE, MERCHANT_ID } from '../workflows/search-attributes.js';
 import { type ManualVoucherResult, type VoidVoucherResult } from '../workflows/types.js';
 import { ApiError, ledgerFailure } from './errors.js';
@@ -21,18 +21,7 @@ export const voidWorkflowId = (voucherId: string) => `finance-void-${voucherId}`
 
 /** SHA-256 of a JSON value with its object keys sorted: two spellings of one request hash alike. */
 export function requestHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+  return sha256Hex(canonicalJson(value));
 }
 
 export type RunOutcome<R> = { kind: 'done'; result: R } | { kind: 'pending'; workflowId: string };

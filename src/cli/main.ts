@@ -3,6 +3,8 @@ import { ConfigError } from '../config/index.js';
 import { parseDbConfig } from '../config/db.js';
 import { parseKafkaConfig } from '../config/kafka.js';
 import { parseRedisConfig } from '../config/redis.js';
+import { parseTemporalConfig } from '../config/temporal.js';
+import { IdGenerator } from '../lib/ids.js';
 import { closePrisma, createPrisma } from '../db/client.js';
 import { dbOf } from '../db/executor.js';
 import { stdout } from './output.js';
@@ -17,6 +19,9 @@ Commands:
   replay   [--from <ISO time>] [--topic <name>]... [--yes]                   rewind the ingest consumer group (dry run without --yes)
   voucher  <id | number> [--merchant <id>]                                  print a voucher and its ledger lines
   period   close|reopen --merchant <id> --period YYYY-MM [--reason <text>]  close a month (storing closing balances) or reopen the latest closed one
+  redrive  --event <id> | [--merchant <id>] [--code <code>] [--since <time>] [--yes]   re-run failed events (dry run without --yes)
+  trace    <event id>                                                       an event's life: record, Kafka, workflow, vouchers
+  provision --merchant <id>                                                 create the default accounts a merchant lacks
 
 Configuration comes from the environment (APP_ENV_DB_URL, APP_ENV_REDIS_URL, APP_ENV_KAFKA_BROKERS, …).
 Run \`npm run finance -- <command> --help\` for one command.`,
@@ -37,6 +42,12 @@ Without --yes it only prints what it would do. A replay never posts twice: workf
 close: closes the month (and the empty months before it); every earlier month with vouchers must be closed first.
        Closing a closed month changes nothing. The month must be over (UTC).
 reopen: reopens the latest closed month; --reason is required and kept with your user name.`,
+  redrive: `Usage: npm run finance -- redrive --event <id> | [--merchant <id>] [--code <failure code>] [--since <ISO time>] [--yes]
+Starts the workflow of FAILED events again from their stored envelope (no Kafka needed), once their cause is fixed.
+A completed event never runs again. Without --yes it only lists what it would re-drive. Progress on stderr, a summary on stdout.`,
+  trace: 'Usage: npm run finance -- trace <event id>',
+  provision: `Usage: npm run finance -- provision --merchant <id>
+Creates the default accounts a known merchant lacks (the repair for a missed CDC record). An unknown merchant is refused.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -54,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
       yes: { type: 'boolean' },
       period: { type: 'string' },
       reason: { type: 'string' },
+      event: { type: 'string' },
+      code: { type: 'string' },
+      since: { type: 'string' },
     },
   });
   if (values.help || command === '' || command === 'help' || command === '--help' || !(command in HELP)) {
@@ -80,6 +94,29 @@ async function main(argv: string[]): Promise<number> {
       case 'verify': {
         const { runVerify } = await import('./verify.js');
         return await runVerify(db, stdout, values.merchant);
+      }
+      case 'redrive': {
+        const { runRedrive } = await import('./redrive.js');
+        return await runRedrive(db, parseTemporalConfig(env), stdout, {
+          ...(values.event ? { event: values.event } : {}),
+          ...(values.merchant ? { merchant: values.merchant } : {}),
+          ...(values.code ? { code: values.code } : {}),
+          ...(values.since ? { since: values.since } : {}),
+          yes: values.yes ?? false,
+        });
+      }
+      case 'trace': {
+        if (!positionals[0]) {
+          stdout.line(HELP.trace!);
+          return 2;
+        }
+        const { runTrace } = await import('./trace.js');
+        return await runTrace(db, parseTemporalConfig(env), stdout, positionals[0]);
+      }
+      case 'provision': {
+        const { runProvision } = await import('./provision.js');
+        const ids = new IdGenerator(parseDbConfig(env).snowflakeNodeId);
+        return await runProvision(db, ids, stdout, values.merchant);
       }
       case 'voucher': {
         if (!positionals[0]) {

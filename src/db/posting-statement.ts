@@ -16,7 +16,7 @@ import { voucherJson } from './vouchers.js';
  *
  *   0. `period_lock` takes the merchant's period gate (an advisory lock)
  *                 shared before any account (lock order everywhere: gate →
- *                 accounts by id → number counter) and then reads where the
+ *                 accounts by id → number counter → event record → outbox sequence) and then reads where the
  *                 merchant's closed periods end, through the VOLATILE
  *                 function finance.period_closed_until: its read runs on a
  *                 fresh snapshot, so it sees a close that committed while the
@@ -38,9 +38,11 @@ import { voucherJson } from './vouchers.js';
  *                 accounts found, active, already posted);
  *   3. only when the verdict is OK: new balances and sequences computed line
  *                 by line with window functions, the voucher number taken from
- *                 the counter row (the last lock taken), the voucher, its lines,
+ *                 the counter row (locked after the accounts), the voucher, its lines,
  *                 and for a reversal the original marked VOIDED;
- *   4. the outbound stream's entry: the merchant's next outbox sequence (the
+ *   4. `event_posted` on the event's last voucher (posted now, or a replay):
+ *                 the event's record set POSTED in the same commit;
+ *   5. the outbound stream's entry: the merchant's next outbox sequence (the
  *                 very last lock, so a merchant's postings commit in sequence
  *                 order) and the message, rendered by the API's renderer.
  *
@@ -87,6 +89,12 @@ export interface PostingStatementInput {
     amount: string;
     memo: string | null;
   }[];
+  /**
+   * Set on the event's LAST voucher: its record becomes POSTED in this same
+   * statement, when the voucher is posted or was already (a replay), so the
+   * record and the ledger can never disagree (db/events.ts).
+   */
+  completesEvent: { eventId: string; runId: string | null } | null;
 }
 
 interface PostedAccount {
@@ -115,6 +123,8 @@ export interface PostingStatementResult {
   postedAt: Date | null;
   requestedAt: Date | null;
   recordedAt: Date | null;
+  /** The event record this posting completed was set POSTED by it. */
+  eventPosted: boolean;
 }
 
 interface Row {
@@ -130,6 +140,7 @@ interface Row {
   posted_at: Date | null;
   requested_at: Date | null;
   recorded_at: Date | null;
+  event_posted: boolean;
 }
 
 export async function runPostingStatement(db: Db, p: PostingStatementInput): Promise<PostingStatementResult> {
@@ -235,11 +246,20 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
         FROM voucher
        WHERE o.id = ${p.reversalOfId}::bigint
       RETURNING o.id
+    ), event_posted AS (
+      -- The record was inserted before the workflow started, so the statement's snapshot sees it.
+      UPDATE finance."FinanceEvent" e
+         SET status = 'POSTED', run_id = coalesce(${p.completesEvent?.runId ?? null}::text, e.run_id),
+             failure_code = NULL, failure_message = NULL, finished_at = now(), updated_at = now()
+        FROM verdict
+       WHERE e.id = ${p.completesEvent?.eventId ?? null}::text AND e.status <> 'POSTED'
+         AND (verdict.outcome = 'REPLAY' OR (verdict.outcome = 'OK' AND (SELECT count(*) FROM voucher) > 0))
+      RETURNING e.id
     ), outbox_seq AS (
-      -- The merchant's commit order, the statement's LAST lock (after the void's): held until commit, so the
+      -- The merchant's commit order, the statement's LAST lock (after the void's and the event's): held until commit, so the
       -- merchant's postings commit in seq order; an id from a sequence is taken before commit, in any order.
       INSERT INTO finance."OutboxSequence" AS s (merchant_id, last_seq)
-      SELECT v.merchant_id, 1 FROM voucher v WHERE (SELECT count(*) FROM voided) >= 0
+      SELECT v.merchant_id, 1 FROM voucher v WHERE (SELECT count(*) FROM voided) >= 0 AND (SELECT count(*) FROM event_posted) >= 0
       ON CONFLICT (merchant_id) DO UPDATE SET last_seq = s.last_seq + 1
       RETURNING last_seq
     ), outbox AS (
@@ -267,6 +287,7 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
              WHERE acc_status <> 'ACTIVE') AS inactive,
+           EXISTS (SELECT 1 FROM event_posted) AS event_posted,
            (SELECT seq::text FROM outbox) AS outbox_seq,
            (SELECT posted_at FROM voucher) AS posted_at,
            (SELECT requested_at FROM voucher) AS requested_at,
@@ -289,5 +310,6 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     postedAt: row.posted_at,
     requestedAt: row.requested_at,
     recordedAt: row.recorded_at,
+    eventPosted: row.event_posted,
   };
 }

@@ -25,6 +25,16 @@ export const VARCHAR_COLUMNS = {
   ManualVoucherRequest: { idempotency_key: 128, workflow_id: 255, created_by: 255 },
   OutboxEntry: { kind: 16 },
   FinancePeriod: { closed_by: 255, reopened_by: 255, reopen_reason: 500 },
+  FinanceEvent: {
+    id: 160,
+    type: 64,
+    topic: 255,
+    failure_code: 64,
+    failure_message: 2000,
+    workflow_id: 255,
+    run_id: 64,
+    request_id: 128,
+  },
 } as const;
 
 /**

@@ -4,9 +4,13 @@ import { metrics } from '../lib/metrics.js';
 import { type BackoffOptions, PartitionBackoff } from './backoff.js';
 import { sendDeadLetter } from './dead-letters.js';
 import { decideMessage, type DecodeOptions } from './decode.js';
+import { type Db } from '../db/executor.js';
+import { type EventStatus, markEventsStarted } from '../db/events.js';
+import { requestIdOf } from './event-identity.js';
 import { type ConsumerGroupTimeouts } from './kafka.js';
 import { OpenWorkflows } from './open-workflows.js';
-import { type Dlq, type WorkflowStartRequest } from './results.js';
+import { type EventConflict, recordDecisions, reportConflict } from './records.js';
+import { type Dlq, type IngestDecision, type WorkflowStartRequest } from './results.js';
 import { type MessageOrigin } from './workflow-start.js';
 import { type StartWorkflow, type WhenClosed } from './workflow-starter.js';
 
@@ -18,6 +22,8 @@ export interface IngestConsumerOptions {
   dlqTopic: string;
   producer: Producer;
   startWorkflow: StartWorkflow;
+  /** Where the event records are written (db/events.ts). */
+  db: Db;
   logger: Logger;
   /** Batches (one per partition) processed at once; one partition is never processed concurrently. */
   partitionsConsumedConcurrently: number;
@@ -65,7 +71,7 @@ export interface IngestConsumer {
  * errors (from heartbeat/commit, e.g. a rebalance) propagate.
  */
 export function createIngestConsumer(options: IngestConsumerOptions): IngestConsumer {
-  const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger } = options;
+  const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger, db } = options;
   const log = logger.child({ component: 'ingest' });
   const inFlight = Math.max(1, options.startsInFlightPerPartition ?? 8);
   const backoff = new PartitionBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 15_000 });
@@ -92,7 +98,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   });
 
   /**
-   * Starts one workflow; true when Temporal accepted it (now or before). Never throws.
+   * Starts one workflow; accepted when Temporal holds it (now or before). Never throws.
    * A held slot is given back when the workflow closes (a duplicate may still be running
    * from an earlier delivery, so it is watched too), or at once when the start was refused.
    */
@@ -100,20 +106,22 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     at: MessageOrigin,
     request: WorkflowStartRequest,
     holdsSlot: boolean,
-  ): Promise<boolean> {
-    const accepted = await startOnce(at, request);
+    recorded?: EventStatus,
+  ): Promise<{ accepted: boolean; runId?: string }> {
+    const outcome = await startOnce(at, request, recorded);
     if (holdsSlot) {
-      if (accepted) void whenClosed(request.workflowId, accepted.runId).then(() => open.release());
+      if (outcome.accepted) void whenClosed(request.workflowId, outcome.runId).then(() => open.release());
       else open.release();
     }
-    return accepted !== undefined;
+    return outcome;
   }
 
-  /** The accepted start's run (none for a duplicate), or undefined when Temporal did not accept it. */
+  /** One start attempt: accepted (with the run, none for a duplicate) or not. Never throws. */
   async function startOnce(
     at: MessageOrigin,
     request: WorkflowStartRequest,
-  ): Promise<{ runId?: string } | undefined> {
+    recorded?: EventStatus,
+  ): Promise<{ accepted: boolean; runId?: string }> {
     const fields = {
       ...at,
       workflowId: request.workflowId,
@@ -131,16 +139,25 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
           { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
           `workflow started: ${request.summary}`,
         );
-        return { runId: outcome.runId };
+        return { accepted: true, runId: outcome.runId };
+      }
+      if (outcome.kind === 'duplicate' && recorded === 'FAILED') {
+        // The record says the last run failed, yet its ID is taken: that run wrote FAILED and is
+        // closing. Absorbing this redelivery as a duplicate would lose the re-run; retry it shortly.
+        log.info(
+          { ...fields, event: 'finance.ingest.rerun_waits' },
+          `workflow ${request.workflowId} failed and is still closing; the re-run is retried`,
+        );
+        return { accepted: false };
       }
       if (outcome.kind === 'duplicate') {
         stats.duplicates += 1;
         metrics.workflowStarts.inc({ outcome: 'already_started' });
         log.info(
           { ...fields, event: 'finance.ingest.duplicate' },
-          `duplicate: workflow ${request.workflowId} was already started; nothing to do`,
+          `duplicate: workflow ${request.workflowId} was already started or completed; nothing to do`,
         );
-        return {};
+        return { accepted: true };
       }
       log.warn(
         { ...fields, code: outcome.code, error: outcome.message },
@@ -149,11 +166,15 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     } catch (err) {
       log.error({ ...fields, err }, 'workflow start failed unexpectedly; will retry');
     }
-    return undefined;
+    return { accepted: false };
   }
 
   /** Sends one dead letter; true once the DLQ acknowledged it. Never throws. */
-  async function deadLetter(at: MessageOrigin, message: KafkaMessage, verdict: Dlq): Promise<boolean> {
+  async function deadLetter(
+    at: MessageOrigin,
+    message: KafkaMessage,
+    verdict: Dlq & { conflict?: EventConflict },
+  ): Promise<boolean> {
     const fields = { ...at, reason: verdict.reason, detail: verdict.detail, dlqTopic };
     try {
       const original = {
@@ -166,6 +187,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
       await sendDeadLetter(producer, dlqTopic, original, verdict);
       stats.deadLettered += 1;
       metrics.deadLetters.inc({ reason: verdict.reason });
+      if (verdict.conflict) reportConflict(log, at, verdict.conflict);
       log.warn(
         { ...fields, event: 'finance.ingest.dead_lettered' },
         `message dead-lettered to ${dlqTopic}: ${verdict.reason}`,
@@ -180,9 +202,12 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   /**
    * Hands a chunk of one partition's messages off and returns how many, from
    * the first, were handed off (fewer than given when it reached the
-   * open-workflow bound) and how many of those may be resolved. Workflow
-   * starts run concurrently; skips and dead letters are acted on in order,
-   * only once everything before them was accepted, so a retried chunk never
+   * open-workflow bound) and how many of those may be resolved. First the
+   * chunk's event records are written in one statement (records.ts), which
+   * also finds conflicting duplicates; when that fails, nothing of the chunk
+   * is accepted. Workflow starts then run concurrently; skips and dead letters
+   * are acted on in order, only once everything before them was accepted, so
+   * a retried chunk never
    * dead-letters a message twice.
    */
   async function handOff(
@@ -191,17 +216,42 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     messages: KafkaMessage[],
   ): Promise<{ handled: number; accepted: number }> {
     const bounded = decode.topicRoles.get(topic) === 'events';
-    const decided = messages.map((m) =>
-      decideMessage({ topic, partition, offset: m.offset, value: m.value }, decode),
-    );
+    const raw = messages.map((m) => ({
+      topic,
+      partition,
+      offset: m.offset,
+      value: m.value,
+      requestId: requestIdOf(m.headers),
+    }));
+    const decided = raw.map((m) => decideMessage(m, decode));
     // The chunk ends before the first start that finds no free slot; the rest is fetched again after the resume.
     let end = decided.findIndex((d) => d.kind === 'start' && bounded && !open.tryTake());
     if (end < 0) end = decided.length;
     const chunk = messages.slice(0, end);
-    const decisions = decided.slice(0, end);
     const origins = chunk.map((m) => ({ topic, partition, offset: m.offset }));
+    const slots = bounded ? decided.slice(0, end).filter((d) => d.kind === 'start').length : 0;
+    let decisions: IngestDecision[];
+    try {
+      decisions = await recordDecisions(db, raw.slice(0, end), decided.slice(0, end));
+    } catch (err) {
+      for (let k = 0; k < slots; k += 1) open.release();
+      log.error(
+        { topic, partition, offset: chunk[0]!.offset, err },
+        'could not write the event records; will retry',
+      );
+      return { handled: end, accepted: 0 };
+    }
+    // A start the record turned into a dead letter (a conflicting duplicate) gives its slot back.
+    if (bounded)
+      decisions.forEach((d, j) => d.kind !== 'start' && decided[j]!.kind === 'start' && open.release());
+    const runs: { id: string; runId: string }[] = [];
     const starts = decisions.map((d, j) =>
-      d.kind === 'start' ? start(origins[j]!, d.start, bounded) : undefined,
+      d.kind === 'start'
+        ? start(origins[j]!, d.start, bounded, d.recorded).then((outcome) => {
+            if (outcome.runId) runs.push({ id: d.identity.id, runId: outcome.runId });
+            return outcome.accepted;
+          })
+        : undefined,
     );
     let accepted = 0;
     for (const [j, decision] of decisions.entries()) {
@@ -222,6 +272,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
     }
     // Starts after a refused one still run to their deadline; wait, so none outlives the batch.
     await Promise.all(starts);
+    await markEventsStarted(db, runs).catch((err: unknown) =>
+      // Not worth a retry: the run ends the record anyway (POSTED, SKIPPED or FAILED).
+      log.warn({ topic, partition, err }, 'could not mark the started events STARTED'),
+    );
     return { handled: end, accepted };
   }
 

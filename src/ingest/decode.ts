@@ -2,6 +2,8 @@ import { decodePostingEvent } from './events.js';
 import { parseJsonMessage } from './json.js';
 import { decodeMerchantChange } from './merchant-cdc.js';
 import { dlq, type IngestDecision, skip } from './results.js';
+import { changeIdentity, eventIdentity } from './event-identity.js';
+import { EVENT_WORKFLOW_PREFIX } from '../workflows/ids.js';
 import { type MessageOrigin, postEventStart, provisionMerchantStart } from './workflow-start.js';
 
 export type TopicRole = 'events' | 'merchantCdc';
@@ -17,6 +19,8 @@ export interface DecodeOptions {
 
 export interface RawMessage extends MessageOrigin {
   value: Buffer | null;
+  /** From the message's `x-request-id` / `traceparent` header (event-identity.ts); the event id otherwise. */
+  requestId?: string | null;
 }
 
 /**
@@ -48,9 +52,17 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
     if (json.kind !== 'ok') return json;
     const change = decodeMerchantChange(json.value);
     if (change.kind !== 'ok') return change;
+    const start = provisionMerchantStart(
+      change.value,
+      origin,
+      options.missingAccountRetryHours,
+      message.requestId,
+    );
+    const recordId = start.workflowId.slice(EVENT_WORKFLOW_PREFIX.length);
     return {
       kind: 'start',
-      start: provisionMerchantStart(change.value, origin, options.missingAccountRetryHours),
+      start,
+      identity: changeIdentity(recordId, start.merchantId, start.eventType, change.value.change),
     };
   }
 
@@ -58,10 +70,19 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
     return dlq('EMPTY_MESSAGE', 'an event message has no value');
   const json = parseJsonMessage(message.value, options.maxMessageBytes);
   if (json.kind !== 'ok') return json;
+  const identity = eventIdentity(json.value);
   const event = decodePostingEvent(json.value);
-  if (event.kind !== 'ok') return event;
+  if (event.kind === 'dlq') return identity ? { ...event, identity } : event;
+  if (event.kind === 'skip') return event;
   return {
     kind: 'start',
-    start: postEventStart(event.value, origin, options.missingAccountRetryHours, options.localActivities),
+    start: postEventStart(
+      event.value,
+      origin,
+      options.missingAccountRetryHours,
+      options.localActivities,
+      message.requestId,
+    ),
+    identity: identity!,
   };
 }

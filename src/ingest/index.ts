@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { type KafkaConfig, type TemporalConfig } from '../config/index.js';
+import { type Db, ping } from '../db/executor.js';
 import { type Logger } from '../lib/logger.js';
 import { NotReady } from '../lib/readiness.js';
 import { createTemporalClient } from '../temporal/client.js';
@@ -20,6 +21,8 @@ const OPEN_WORKFLOW_LEASE_MS = 60_000;
 export interface IngestOptions {
   kafka: KafkaConfig;
   temporal: TemporalConfig;
+  /** Where the event records are written (db/events.ts); the caller owns its pool. */
+  db: Db;
   logger: Logger;
   /** Workflow starts in flight per partition (default 8). */
   startsInFlightPerPartition?: number;
@@ -94,6 +97,7 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       },
       dlqTopic: dlq,
       producer,
+      db: options.db,
       startWorkflow: createWorkflowStarter({
         client,
         taskQueue: temporal.taskQueue,
@@ -132,6 +136,7 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       lag,
       checks: {
         kafka: () => lag.measure(),
+        database: () => ping(options.db),
         temporal: () => connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({})),
         running: async () => {
           if (consumerEnded) throw new NotReady('the Kafka consumer stopped');

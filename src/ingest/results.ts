@@ -1,3 +1,5 @@
+import { type EventStatus } from '../db/events.js';
+import { type EventIdentity } from './event-identity.js';
 import { type PostEventInput, type ProvisionMerchantInput } from '../workflows/types.js';
 
 /**
@@ -24,8 +26,21 @@ export interface Dlq {
   detail: string;
 }
 
-/** The final decision for one Kafka message. */
-export type IngestDecision = { kind: 'start'; start: WorkflowStartRequest } | Skip | Dlq;
+/**
+ * The final decision for one Kafka message. A message whose id is readable
+ * carries its identity, so it gets an event record (db/events.ts) — also
+ * when it is dead-lettered.
+ */
+export type IngestDecision =
+  | {
+      kind: 'start';
+      start: WorkflowStartRequest;
+      identity: EventIdentity;
+      /** The record's status before this message (set once recorded): FAILED means a re-run is due. */
+      recorded?: EventStatus;
+    }
+  | Skip
+  | (Dlq & { identity?: EventIdentity });
 
 /**
  * Dead-letter reason codes: a contract for whoever drains `finance.dlq`
@@ -44,6 +59,7 @@ export const DLQ_REASONS = [
   'INVALID_CDC_RECORD',
   'UNKNOWN_TOPIC',
   'DECODER_ERROR',
+  'CONFLICTING_DUPLICATE',
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
@@ -60,6 +76,8 @@ interface StartCommon {
   eventType: string;
   /** One line for the Temporal UI (static summary) and the logs. */
   summary: string;
+  /** The correlation id the work carries (memo, activity logs, the event record). */
+  requestId: string;
 }
 
 export const ok = <T>(value: T): Ok<T> => ({ kind: 'ok', value });

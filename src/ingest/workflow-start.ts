@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type PostingEvent } from '../domain/events.js';
 import { type DecodedMerchantChange } from './merchant-cdc.js';
+import { EVENT_WORKFLOW_PREFIX, eventWorkflowId } from '../workflows/ids.js';
 import { type WorkflowStartRequest } from './results.js';
 
 /** Where a message came from: carried into the workflow input so an operator can follow it back to Kafka. */
@@ -10,24 +11,28 @@ export interface MessageOrigin {
   offset: string;
 }
 
-export const EVENT_WORKFLOW_PREFIX = 'finance-event-';
-
-/** `finance-event-<event id>` (docs/reference/events.md); the id pattern already excludes anything unsafe in a workflow ID. */
-export const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;
-
 export function postEventStart(
   event: PostingEvent,
   origin: MessageOrigin,
   missingAccountRetryHours: number,
   localActivities = false,
+  requestId?: string | null,
 ): WorkflowStartRequest {
+  const correlation = requestId ?? event.id;
   return {
     workflowType: 'postEventWorkflow',
     workflowId: eventWorkflowId(event.id),
     merchantId: event.merchantId,
     eventType: event.type,
     summary: `${event.type} ${event.id} for merchant ${event.merchantId}`,
-    input: { event, origin, missingAccountRetryHours, ...(localActivities ? { localActivities } : {}) },
+    requestId: correlation,
+    input: {
+      event,
+      origin,
+      missingAccountRetryHours,
+      requestId: correlation,
+      ...(localActivities ? { localActivities } : {}),
+    },
   };
 }
 
@@ -57,12 +62,15 @@ export function provisionMerchantStart(
   decoded: DecodedMerchantChange,
   origin: MessageOrigin,
   missingAccountRetryHours: number,
+  requestId?: string | null,
 ): WorkflowStartRequest {
   const { change } = decoded;
   const eventType = CDC_EVENT_TYPES[change.op];
+  const workflowId = merchantWorkflowId(decoded);
   return {
     workflowType: 'provisionMerchantWorkflow',
-    workflowId: merchantWorkflowId(decoded),
+    workflowId,
+    requestId: requestId ?? workflowId.slice(EVENT_WORKFLOW_PREFIX.length),
     merchantId: change.merchant.id,
     eventType,
     summary: `${eventType} merchant ${change.merchant.id} at ${decoded.positionKind} ${change.position}`,

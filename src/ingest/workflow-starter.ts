@@ -30,14 +30,21 @@ export interface WorkflowStarterOptions {
 export type StartWorkflow = (request: WorkflowStartRequest) => Promise<StartOutcome>;
 
 /**
- * The ID policies are what make an event post at most once:
- * - `REJECT_DUPLICATE`: a *closed* workflow with this ID (completed, failed,
- *   skipped) is never run again, so a replay from offset 0 posts nothing new.
- *   The default `ALLOW_DUPLICATE` would re-run every closed event.
+ * The ID policies are what make an event post at most once, and a failed
+ * one post after its cause is fixed:
+ * - `ALLOW_DUPLICATE_FAILED_ONLY`: a *closed* workflow with this ID that
+ *   completed (posted or skipped) is never run again, so a replay from
+ *   offset 0 posts nothing new; one that failed (or was terminated, cancelled
+ *   or timed out) may run again, so a redelivery, a replay or `redrive`
+ *   posts it once its cause is fixed. `REJECT_DUPLICATE` would leave a failed
+ *   event unpostable forever; the default `ALLOW_DUPLICATE` would re-run
+ *   every closed event.
  * - `FAIL` on a *running* one: `USE_EXISTING` would also keep exactly-once,
  *   but returns a handle without saying the workflow already existed; with
- *   FAIL every duplicate, open or closed, surfaces the same way
- *   (WorkflowExecutionAlreadyStartedError) and is logged as a duplicate.
+ *   FAIL every duplicate, open or completed, surfaces the same way
+ *   (WorkflowExecutionAlreadyStartedError) and is logged as a duplicate. Two
+ *   redeliveries of one failed event at once: one starts the new run, the
+ *   other meets it running and is a duplicate.
  * Beyond the namespace retention (24 h on the dev server) the ID is
  * forgotten; the ledger's unique (merchant, source) still refuses a second
  * posting.
@@ -55,7 +62,7 @@ export function createWorkflowStarter({
     const common = {
       taskQueue,
       workflowId: request.workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       typedSearchAttributes: [
         { key: MERCHANT_ID, value: request.merchantId },
@@ -115,11 +122,12 @@ export function createCloseWatcher(client: Client, leaseMs: number): WhenClosed 
 }
 
 /** Shown in the Temporal UI next to the search attributes: where the event came from. */
-function memoOf({ input, eventType }: WorkflowStartRequest): Record<string, unknown> {
+function memoOf({ input, eventType, requestId }: WorkflowStartRequest): Record<string, unknown> {
   const origin = input.origin;
   const id = 'event' in input ? input.event.id : undefined;
   return {
     eventType,
+    requestId,
     ...(id ? { eventId: id } : {}),
     ...(origin ? { kafka: `${origin.topic}/${origin.partition}@${origin.offset}` } : {}),
   };

@@ -96,6 +96,10 @@ export const metrics = {
     'Kafka messages sent to the dead-letter topic, by reason code.',
     ['reason'],
   ),
+  eventConflicts: counter(
+    'finance_event_conflicts_total',
+    'Events that arrived again under a known id with another payload (dead-lettered as CONFLICTING_DUPLICATE).',
+  ),
   workflowStarts: counter(
     'finance_ingest_workflow_starts_total',
     'Workflow starts accepted by Temporal: started, or already_started (a redelivery).',

@@ -53,3 +53,15 @@ export const INTERACTIVE_ACTIVITY: ActivityOptions = {
 export function provisioningActivity(missingAccountRetryHours: number): ActivityOptions {
   return postingActivity(missingAccountRetryHours);
 }
+
+/**
+ * The event record's final SKIPPED/FAILED write: idempotent and cheap, so it
+ * is retried for as long as a posting would be (the database may be away).
+ */
+export function eventRecordActivity(missingAccountRetryHours: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: `${missingAccountRetryHours} hours`,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  };
+}

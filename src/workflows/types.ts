@@ -14,6 +14,8 @@ export interface PostEventInput {
   /** Kafka coordinates, for the operator who follows a message into the UI. */
   origin?: { topic: string; partition: number; offset: string };
   missingAccountRetryHours?: number;
+  /** The correlation id: the producer's request id or trace id, else the event id. */
+  requestId?: string;
   /** Post through local activities (fewer server round trips; see presets.ts). Default: normal activities. */
   localActivities?: boolean;
 }

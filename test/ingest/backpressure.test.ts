@@ -86,7 +86,12 @@ describe('backpressure', () => {
       ...config.temporal,
       activities: createActivities({ db: dbOf(prisma), ids: testIds, logger: logs.logger }),
     });
-    ingest = await createIngest({ kafka: config.kafka, temporal: config.temporal, logger: logs.logger });
+    ingest = await createIngest({
+      kafka: config.kafka,
+      temporal: config.temporal,
+      db: dbOf(prisma),
+      logger: logs.logger,
+    });
 
     let metricPeak = 0;
     const sampler = setInterval(

@@ -40,7 +40,7 @@ let admin: Admin;
 const merchants: string[] = [];
 
 const startIngest = () =>
-  createIngest({ kafka: config.kafka, temporal: config.temporal, logger: logs.logger });
+  createIngest({ kafka: config.kafka, temporal: config.temporal, db: dbOf(prisma), logger: logs.logger });
 
 beforeAll(async () => {
   prisma = await testPrisma();

@@ -120,7 +120,11 @@ describe.concurrent('worker and ingest containers', () => {
 
   it.each([
     ['worker', ['worker.database', 'worker.running', 'worker.temporal'], 'finance_vouchers_posted_total'],
-    ['ingest', ['ingest.kafka', 'ingest.running', 'ingest.temporal'], 'finance_ingest_consumer_lag'],
+    [
+      'ingest',
+      ['ingest.database', 'ingest.kafka', 'ingest.running', 'ingest.temporal'],
+      'finance_ingest_consumer_lag',
+    ],
   ] as const)(
     '%s: healthz, readyz naming its dependencies, /metrics, and a clean SIGTERM',
     { timeout: 90_000 },

@@ -117,6 +117,8 @@ describe('the runbook finds what it promises', () => {
         'posting-failed',
         'skipped',
         'went-negative',
+        'event-conflict',
+        'request-trail',
       ].sort(),
     );
   });
@@ -316,7 +318,12 @@ describe('the runbook finds what it promises', () => {
       APP_ENV_TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, // nothing listens: Temporal is down
       APP_ENV_KAFKA_TOPIC_PARTITIONS: '1',
     });
-    const ingest = await createIngest({ ...config, logger: logs.logger, startTimeoutMs: 1_000 });
+    const ingest = await createIngest({
+      ...config,
+      db: dbOf(prisma),
+      logger: logs.logger,
+      startTimeoutMs: 1_000,
+    });
     const kafka = testKafka(config.kafka, logs.logger);
     const producer = await testProducer(kafka);
     const topic = config.kafka.topics.sale;
@@ -399,6 +406,77 @@ describe('the runbook finds what it promises', () => {
       error: expect.stringMatching(/ECONNREFUSED|Connection error/),
     });
     expect(await metricValue(metrics.outboxOldestSeconds)).toBeGreaterThan(0);
+  });
+
+  it('request trail: every line an event’s workflow and activities write carries its request id', async () => {
+    const { merchantId } = await createTestMerchant(prisma, logs.logger);
+    const requestId = uniqueName('req');
+    const e = event(merchantId, 'inventory.received', { receiptId: 'gr-1', currency: 'USD', total: '4' });
+    await withWorker(env, activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start(postEventWorkflow, {
+        taskQueue,
+        workflowId: `finance-event-${e.id}`,
+        args: [{ event: e, requestId, missingAccountRetryHours: 1 }],
+      });
+      return handle.result();
+    });
+    const trail = runQuery(
+      `select(.requestId == "<id>") | {time, level, event, workflowId, voucherNumber, msg}`,
+      ['<id>', requestId],
+    );
+    expect(trail).toContainEqual(
+      expect.objectContaining({
+        event: 'finance.voucher.posted',
+        workflowId: `finance-event-${e.id}`,
+        voucherNumber: expect.stringMatching(/^PU-/),
+      }),
+    );
+  });
+
+  it('event conflict: finance.event.conflict with both fingerprints, and finance_event_conflicts_total', async () => {
+    const config = ingestTestConfig({ APP_ENV_KAFKA_TOPIC_PARTITIONS: '1' });
+    const ingest = await createIngest({ ...config, db: dbOf(prisma), logger: logs.logger });
+    const kafka = testKafka(config.kafka, logs.logger);
+    const producer = await testProducer(kafka);
+    const topic = config.kafka.topics.inventory;
+    const before = await metricValue(metrics.eventConflicts);
+    try {
+      const merchantId = uniqueMerchantId();
+      const first = event(merchantId, 'inventory.received', {
+        receiptId: 'gr-c',
+        currency: 'USD',
+        total: '1.00',
+      });
+      const second = { ...first, data: { receiptId: 'gr-c', currency: 'USD', total: '2.00' } };
+      for (const value of [first, second])
+        await producer.send({ topic, messages: [{ key: merchantId, value: JSON.stringify(value) }] });
+      const deadline = Date.now() + 30_000;
+      while (
+        Date.now() < deadline &&
+        !logs.lines.some((l) => l.event === 'finance.event.conflict' && l.eventId === first.id)
+      )
+        await new Promise((r) => setTimeout(r, 250));
+      const hits = runQuery(runbookQueries().get('event-conflict')!).filter((l) => l.eventId === first.id);
+      expect(hits).toEqual([
+        {
+          time: expect.any(String),
+          eventId: first.id,
+          storedFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+          fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+          topic,
+          partition: 0,
+          offset: '1',
+        },
+      ]);
+      expect(await metricValue(metrics.eventConflicts)).toBe(before + 1);
+    } finally {
+      await ingest.stop();
+      await producer.disconnect();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: Object.values(config.kafka.topics) }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   it('every jq filter of docs/runbook.md was run above', () => {

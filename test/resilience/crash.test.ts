@@ -169,6 +169,7 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)(
           `${expectedVouchers} vouchers`,
         );
         await assertExactlyOneOutcome(events, merchantIds);
+        await assertEventRecords(events);
 
         const verify = await promisify(execFile)('npm', ['run', '--silent', 'finance', '--', 'verify'], {
           env: { ...process.env, APP_ENV_DB_URL: testEnv.dbUrl },
@@ -356,5 +357,44 @@ async function assertEveryVoucherOnTheStream(merchantIds: bigint[]): Promise<voi
   console.log(
     `crash test: ${onStream.length} stream messages for ${entries.length} vouchers (${onStream.length - entries.length} re-sent)`,
   );
+  expect(problems, `seed ${testSeed()}`).toEqual([]);
+}
+
+/**
+ * The event records after the crashes: every event ends with exactly one
+ * final status — the one its outcome says — and POSTED holds exactly when its
+ * vouchers exist (the record and the ledger commit together).
+ */
+async function assertEventRecords(events: ProducedEvent[]): Promise<void> {
+  const final = { posted: 'POSTED', skipped: 'SKIPPED', dlq: 'DEAD_LETTERED' } as const;
+  const ids = events.map((e) => e.id);
+  // A SKIPPED record is written by its run's last step, which a killed worker retries after its timeout.
+  const records = await eventually(
+    async () => {
+      const rows = await prisma.financeEvent.findMany({ where: { id: { in: ids } } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return events.every((e) => byId.get(e.id)?.status === final[e.outcome.kind]) ? byId : undefined;
+    },
+    120_000,
+    'every event record to reach its final status',
+  ).catch(
+    async () =>
+      new Map((await prisma.financeEvent.findMany({ where: { id: { in: ids } } })).map((r) => [r.id, r])),
+  );
+  const counts = await prisma.financeVoucher.groupBy({
+    by: ['eventId'],
+    where: { eventId: { in: ids } },
+    _count: true,
+  });
+  const vouchersOf = new Map(counts.map((c) => [c.eventId, c._count]));
+  const problems: string[] = [];
+  for (const e of events) {
+    const r = records.get(e.id);
+    if (r?.status !== final[e.outcome.kind])
+      problems.push(`${e.id}: record ${r?.status ?? 'missing'}, expected ${final[e.outcome.kind]}`);
+    const hasVouchers = (vouchersOf.get(e.id) ?? 0) > 0;
+    if ((r?.status === 'POSTED') !== hasVouchers)
+      problems.push(`${e.id}: record ${r?.status}, ${vouchersOf.get(e.id) ?? 0} vouchers`);
+  }
   expect(problems, `seed ${testSeed()}`).toEqual([]);
 }

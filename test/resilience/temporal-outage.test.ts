@@ -62,6 +62,7 @@ describe.skipIf(!process.env.SF_RESILIENCE_TESTS)('Temporal unavailable for 30 s
     ingest = await createIngest({
       kafka: config.kafka,
       temporal: config.temporal,
+      db: dbOf(prisma),
       logger: logs.logger,
       startTimeoutMs: 3_000,
     });

@@ -39,7 +39,7 @@ const logs = capturingLogger('warn');
 const MODES = {
   api: { failing: ['api.database', 'api.temporal', 'api.running'], passing: ['api.redis'] },
   worker: { failing: ['worker.database', 'worker.temporal', 'worker.running'], passing: [] },
-  ingest: { failing: ['ingest.kafka', 'ingest.temporal', 'ingest.running'], passing: [] },
+  ingest: { failing: ['ingest.database', 'ingest.kafka', 'ingest.temporal', 'ingest.running'], passing: [] },
   all: {
     failing: [
       'api.database',
@@ -48,6 +48,7 @@ const MODES = {
       'worker.database',
       'worker.temporal',
       'worker.running',
+      'ingest.database',
       'ingest.kafka',
       'ingest.temporal',
       'ingest.running',
