@@ -30,6 +30,9 @@ const ROUTES = [
   'get /admin/grants',
   'post /admin/grants',
   'delete /admin/grants',
+  'get /periods',
+  'post /periods/close',
+  'post /periods/reopen',
 ];
 
 describe('platform: health, readiness, OpenAPI, request ids', () => {
