@@ -25,6 +25,7 @@ const ESCALATION: Record<string, string> = {
   FinanceConsumerLag: 'on-call-sre',
   FinanceOutboxLag: 'on-call-sre',
   FinancePostingFailure: 'on-call-backend',
+  FinanceEventConflict: 'on-call-backend',
   FinanceMissingControlAccount: 'on-call-backend',
   FinanceAccountNegative: 'finance-ops',
 };
@@ -33,6 +34,7 @@ const ALERT_NAMES = [
   'FinanceConsumerLag',
   'FinanceOutboxLag',
   'FinancePostingFailure',
+  'FinanceEventConflict',
   'FinanceMissingControlAccount',
   'FinanceAccountNegative',
 ];
@@ -328,7 +330,7 @@ describe('Prometheus alerts (deploy/prometheus)', () => {
     }
   ).groups.flatMap((g) => g.rules);
 
-  it('define the six alerts, each with a severity, its escalation, a summary, a description and its runbook section', () => {
+  it('define the seven alerts, each with a severity, its escalation, a summary, a description and its runbook section', () => {
     expect(rules.map((r) => r.alert).sort()).toEqual([...ALERT_NAMES].sort());
     const runbook = readFileSync(path.join(ROOT, 'docs/runbook.md'), 'utf8');
     for (const rule of rules) {
