@@ -28,6 +28,8 @@ const ROUTES = [
   'patch /payment-integrations/{id}',
   'delete /payment-integrations/{id}',
   'get /admin/grants',
+  'get /events',
+  'get /events/{id}',
   'post /admin/grants',
   'delete /admin/grants',
   'get /periods',
