@@ -5,7 +5,8 @@ import { findEvent } from '../db/events.js';
 import { EVERY_MERCHANT } from '../db/tenancy.js';
 import { findVoucher } from '../db/vouchers.js';
 import { createTemporalClient } from '../temporal/client.js';
-import { type Out, printable, table } from './output.js';
+import { type Out, printable } from './output.js';
+import { linesTable } from './voucher.js';
 
 /** `finance trace <event id>`: the event's life on one screen — record, Kafka, workflow, vouchers and lines. */
 export async function runTrace(db: Db, temporal: TemporalConfig, out: Out, eventId: string): Promise<number> {
@@ -30,18 +31,7 @@ export async function runTrace(db: Db, temporal: TemporalConfig, out: Out, event
     out.line(
       `  ${v.voucherNumber}  ${v.type}  ${v.status}  source ${printable(`${v.sourceType}/${v.sourceId}`)}`,
     );
-    for (const row of table([
-      ['#', 'account', 'debit', 'credit', 'balance after', 'seq'],
-      ...v.lines.map((l) => [
-        String(l.lineNumber),
-        `${l.accountCode} (${l.accountId})`,
-        l.direction === 'DEBIT' ? l.amount : '',
-        l.direction === 'CREDIT' ? l.amount : '',
-        l.balanceAfter,
-        String(l.postingSequence),
-      ]),
-    ]))
-      out.line(`    ${row}`);
+    for (const row of linesTable(v, { memo: false })) out.line(`    ${row}`);
   }
   if (e.vouchers.length === 0) out.line('  vouchers    none');
   return 0;

@@ -55,8 +55,14 @@ export async function runVoucher(db: Db, out: Out, ref: string, merchantId?: str
   );
   if (v.description) out.line(`  ${printable(v.description)}`);
   out.line('');
-  for (const row of table([
-    ['#', 'account', 'debit', 'credit', 'balance after', 'seq', 'memo'],
+  for (const row of linesTable(v, { memo: true })) out.line(`  ${row}`);
+  return 0;
+}
+
+/** A voucher's lines as an aligned table: debit and credit in their own columns, the memo when asked for. */
+export function linesTable(v: VoucherRow, opts: { memo: boolean }): string[] {
+  return table([
+    ['#', 'account', 'debit', 'credit', 'balance after', 'seq', ...(opts.memo ? ['memo'] : [])],
     ...v.lines.map((l) => [
       String(l.lineNumber),
       `${l.accountCode} (${l.accountId})`,
@@ -64,10 +70,7 @@ export async function runVoucher(db: Db, out: Out, ref: string, merchantId?: str
       l.direction === 'CREDIT' ? l.amount : '',
       l.balanceAfter,
       String(l.postingSequence),
-      l.memo ?? '',
+      ...(opts.memo ? [l.memo ?? ''] : []),
     ]),
-  ])) {
-    out.line(`  ${row}`);
-  }
-  return 0;
+  ]);
 }

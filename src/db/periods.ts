@@ -1,6 +1,6 @@
-import { type AccountType, type Direction } from '../domain/accounts.js';
 import { LedgerError } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
+import { type PeriodAccountSums } from '../domain/trial-balance.js';
 import {
   decideClose,
   latestClosed,
@@ -209,18 +209,6 @@ export async function reopenPeriod(
        WHERE m.id = ${req.merchantId}::bigint`);
     return { kind: 'reopened' as const, periods: (await listPeriods(tx, req.merchantId))! };
   });
-}
-
-export interface PeriodAccountSums {
-  accountId: string;
-  code: string;
-  name: string;
-  type: AccountType;
-  normalBalance: Direction;
-  /** The balance at the period's start, in the normal direction. */
-  opening: string;
-  debit: string;
-  credit: string;
 }
 
 /**

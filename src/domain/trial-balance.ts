@@ -30,16 +30,20 @@ export interface TrialBalance {
   balanced: boolean;
 }
 
-export interface PeriodTrialBalanceRow {
+/** An account's figures for one period, in its normal direction; debit and credit are the period's line sums. */
+export interface PeriodAccountSums {
   accountId: string;
   code: string;
   name: string;
   type: AccountType;
   normalBalance: Direction;
-  /** Balances in the account's normal direction; debit and credit are the month's line sums. */
+  /** The balance at the period's start. */
   opening: string;
   debit: string;
   credit: string;
+}
+
+export interface PeriodTrialBalanceRow extends PeriodAccountSums {
   closing: string;
 }
 
@@ -49,7 +53,7 @@ export interface PeriodTrialBalanceRow {
  * are the month's debits and credits, which agree because every voucher
  * balances.
  */
-export function periodTrialBalance(accounts: Omit<PeriodTrialBalanceRow, 'closing'>[]): {
+export function periodTrialBalance(accounts: PeriodAccountSums[]): {
   accounts: PeriodTrialBalanceRow[];
   totals: DebitCreditSums;
   balanced: boolean;
