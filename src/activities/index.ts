@@ -5,6 +5,8 @@ import { LedgerError } from '../domain/errors.js';
 import { type MerchantChange } from '../domain/events.js';
 import { metrics } from '../lib/metrics.js';
 import { type PostingPlan } from '../domain/posting-plan.js';
+import { DEFAULT_RETRY_WINDOW_HOURS } from '../domain/retry-window.js';
+import { type VoucherRef } from '../workflows/types.js';
 import { type CashCountInput, postCashCount } from './cash-count.js';
 import { applyMerchantChange } from './merchants.js';
 import { type LedgerDeps, postPlan, type PostedVoucher } from './posting.js';
@@ -22,6 +24,12 @@ export interface PostingListener {
 
 export interface ActivityDeps extends LedgerDeps {
   listener?: PostingListener;
+  /**
+   * How long an event's postings (and a merchant's provisioning) keep
+   * retrying what may still resolve, from their first attempt:
+   * `APP_ENV_MISSING_ACCOUNT_RETRY_HOURS`. Default 6 hours.
+   */
+  retryWindowMs?: number;
 }
 
 /**
@@ -31,6 +39,7 @@ export interface ActivityDeps extends LedgerDeps {
  * non-retryable exactly when the code says so (domain/errors.ts).
  */
 export function createActivities(deps: ActivityDeps) {
+  const window = deps.retryWindowMs ?? DEFAULT_RETRY_WINDOW_HOURS * 3_600_000;
   /** Every line an activity logs names its workflow and the request it serves (the correlation id). */
   const scoped = (requestId?: string): ActivityDeps => {
     const workflowId = currentWorkflowId();
@@ -67,7 +76,44 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    /** `completesEvent`: this is the event's last voucher, so its record becomes POSTED with it. */
+    /**
+     * An event's vouchers, in plan order, each its own posting statement
+     * (its locks held only while it runs); the last one makes the event's
+     * record POSTED in its commit. A retry after a partial run replays the
+     * vouchers already posted (a source posts once) and goes on. Returns
+     * only what the workflow keeps of each voucher (its history stays small).
+     * `waitingSince`: when the event's first attempt began (workflow time),
+     * the start of the retry window.
+     */
+    async postEventVouchers(
+      plans: PostingPlan[],
+      opts: { requestId?: string; waitingSince?: number } = {},
+    ): Promise<VoucherRef[]> {
+      const d = scoped(opts.requestId);
+      const runId = currentRunId() ?? null;
+      const refs: VoucherRef[] = [];
+      for (const [i, plan] of plans.entries()) {
+        const completesEvent =
+          i === plans.length - 1 && plan.eventId ? { eventId: plan.eventId, runId } : undefined;
+        const v = await failuresForTemporal(
+          () => postPlan(d, plan, completesEvent ? { completesEvent } : {}),
+          { window, since: opts.waitingSince },
+        );
+        await announce(d, v, 'posted');
+        refs.push({
+          voucherId: v.voucherId,
+          voucherNumber: v.voucherNumber,
+          voucherType: v.voucherType,
+          replayed: v.replayed,
+        });
+      }
+      return refs;
+    },
+
+    /**
+     * One voucher, for the manual path and for event runs started before
+     * postEventVouchers. `completesEvent`: this is the event's last voucher, so its record becomes POSTED with it.
+     */
     async postVoucher(
       plan: PostingPlan,
       opts: { completesEvent?: boolean; requestId?: string } = {},
@@ -84,7 +130,7 @@ export function createActivities(deps: ActivityDeps) {
     /** The end of an event's run that posted nothing: its record becomes SKIPPED or FAILED. */
     async recordEventOutcome(outcome: Omit<EventOutcome, 'runId'>): Promise<void> {
       const runId = currentRunId() ?? '';
-      await failuresForTemporal(() => finishEvent(deps.db, { ...outcome, runId }), false);
+      await failuresForTemporal(() => finishEvent(deps.db, { ...outcome, runId }), { timed: false, window });
     },
 
     /** Cash count: the difference to the book balance goes against CASH_OVER_SHORT; null when they agree. */
@@ -101,7 +147,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async applyMerchantChange(change: MerchantChange) {
-      return failuresForTemporal(() => applyMerchantChange(scoped(), change), false);
+      return failuresForTemporal(() => applyMerchantChange(scoped(), change), { timed: false, window });
     },
   };
 }
@@ -113,9 +159,14 @@ export type Activities = ReturnType<typeof createActivities>;
  * A database refusal no retry can change (a value it cannot store) becomes
  * UNSTORABLE_VALUE, so the workflow fails at once instead of retrying for
  * hours; a database that is away or busy becomes TRANSIENT_DATABASE_ERROR,
- * retried with the workflow's backoff.
+ * retried with the workflow's backoff. With a `window`, a failure that
+ * would be retried becomes final once the window since the first attempt has
+ * passed (the worker's retry policy; workflows/presets.ts).
  */
-async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promise<T> {
+async function failuresForTemporal<T>(
+  fn: () => Promise<T>,
+  { timed = true, window, since }: { timed?: boolean; window?: number; since?: number | undefined } = {},
+): Promise<T> {
   const endTimer = timed ? metrics.postingDuration.startTimer() : undefined;
   try {
     return await fn();
@@ -125,12 +176,15 @@ async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promi
       : isTransientDbError(caught)
         ? new LedgerError('TRANSIENT_DATABASE_ERROR', describeDbError(caught))
         : caught;
-    if (err instanceof LedgerError) {
+    const retryable = err instanceof LedgerError ? err.retryable : true;
+    const exhausted = retryable && window !== undefined && Date.now() - (since ?? firstAttemptAt()) >= window;
+    if (err instanceof LedgerError || exhausted) {
+      const message = (err as Error)?.message ?? String(err);
       throw ApplicationFailure.create({
-        message: err.message,
-        type: err.code,
-        nonRetryable: !err.retryable,
-        details: [err.details],
+        message: exhausted ? `${message} (gave up after retrying for ${hours(window!)})` : message,
+        type: err instanceof LedgerError ? err.code : 'RETRY_WINDOW_EXHAUSTED',
+        nonRetryable: !retryable || exhausted,
+        details: err instanceof LedgerError ? [err.details] : [],
       });
     }
     throw err;
@@ -138,6 +192,21 @@ async function failuresForTemporal<T>(fn: () => Promise<T>, timed = true): Promi
     endTimer?.();
   }
 }
+
+/**
+ * When this activity's first attempt was scheduled (now, outside Temporal).
+ * Server-side retries keep it; a local activity's retries after a timer
+ * backoff do not, so those pass the time they started waiting themselves.
+ */
+function firstAttemptAt(): number {
+  try {
+    return Context.current().info.scheduledTimestampMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+const hours = (ms: number) => `${+(ms / 3_600_000).toFixed(4)} h`;
 
 function currentRunId(): string | undefined {
   try {

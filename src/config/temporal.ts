@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { commaList, ConfigError, type Env, intInRange, parseEnv } from './parse.js';
+import { DEFAULT_RETRY_WINDOW_HOURS, LONGEST_RETRY_WINDOW_HOURS } from '../domain/retry-window.js';
 
 export type TemporalConfig = ReturnType<typeof parseTemporalConfig>;
 
@@ -61,8 +62,8 @@ export function parseTemporalConfig(env: Env) {
       APP_ENV_MISSING_ACCOUNT_RETRY_HOURS: z.coerce
         .number()
         .positive()
-        .max(24 * 30)
-        .default(6),
+        .max(LONGEST_RETRY_WINDOW_HOURS)
+        .default(DEFAULT_RETRY_WINDOW_HOURS),
       APP_ENV_WORKER_MAX_ACTIVITIES: intInRange(1, 1000, 100),
       APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 40),
       /** Post ingested events through local activities: ~2x throughput on one dev server (BENCHMARKS.md). */

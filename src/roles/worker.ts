@@ -53,6 +53,7 @@ export const workerRole: RoleDefinition = {
           ids: new IdGenerator(db.snowflakeNodeId),
           logger: log,
           listener: live,
+          retryWindowMs: temporal.missingAccountRetryHours * 3_600_000,
         }),
         maxConcurrentActivityTaskExecutions: temporal.maxConcurrentActivities,
         maxConcurrentWorkflowTaskExecutions: temporal.maxConcurrentWorkflowTasks,

@@ -13,8 +13,9 @@ import { financeMetrics } from './sinks.js';
  * the last ledger error sits beneath it, which is what the operator needs.
  */
 export function postingFailed(err: unknown, what: string, fields: Record<string, unknown>): never {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
-    const cause = err.cause;
+  const failure = activityCause(err);
+  if (failure instanceof ApplicationFailure) {
+    const cause = failure;
     const type = cause.type ?? 'UNKNOWN';
     return fail(
       `${what} failed (${type}): ${cause.message}. Nothing was posted.`,
@@ -23,10 +24,10 @@ export function postingFailed(err: unknown, what: string, fields: Record<string,
       fields,
     );
   }
-  if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
-    const last = err.cause.cause instanceof ApplicationFailure ? err.cause.cause : undefined;
+  if (failure instanceof TimeoutFailure) {
+    const last = failure.cause instanceof ApplicationFailure ? failure.cause : undefined;
     const type = last?.type ?? 'POSTING_TIMED_OUT';
-    const why = last?.message ?? err.cause.message;
+    const why = last?.message ?? failure.message;
     return fail(
       `${what} gave up after retrying for the configured bound (${type}): ${why}. Nothing was posted.`,
       type,
@@ -35,6 +36,14 @@ export function postingFailed(err: unknown, what: string, fields: Record<string,
     );
   }
   throw err;
+}
+
+/**
+ * What an activity call failed with: a normal activity's failure arrives
+ * wrapped in an ActivityFailure, a local activity's as it was thrown.
+ */
+export function activityCause(err: unknown): unknown {
+  return err instanceof ActivityFailure ? err.cause : err;
 }
 
 function fail(message: string, type: string, details: unknown[], fields: Record<string, unknown>): never {

@@ -1,6 +1,6 @@
 import { ActivityFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities, MerchantProvisioned } from '../activities/index.js';
-import { DEFAULT_MISSING_ACCOUNT_RETRY_HOURS, eventRecordActivity, provisioningActivity } from './presets.js';
+import { EVENT_RECORD_ACTIVITY, PROVISIONING_ACTIVITY } from './presets.js';
 import { EVENT_WORKFLOW_PREFIX } from './ids.js';
 import { type ProvisionMerchantInput } from './types.js';
 
@@ -13,9 +13,8 @@ import { type ProvisionMerchantInput } from './types.js';
 export async function provisionMerchantWorkflow(
   input: ProvisionMerchantInput,
 ): Promise<MerchantProvisioned & { summary: string }> {
-  const retryHours = input.missingAccountRetryHours ?? DEFAULT_MISSING_ACCOUNT_RETRY_HOURS;
-  const { applyMerchantChange } = proxyActivities<Activities>(provisioningActivity(retryHours));
-  const { recordEventOutcome } = proxyActivities<Activities>(eventRecordActivity(retryHours));
+  const { applyMerchantChange } = proxyActivities<Activities>(PROVISIONING_ACTIVITY);
+  const { recordEventOutcome } = proxyActivities<Activities>(EVENT_RECORD_ACTIVITY);
   const id = workflowInfo().workflowId.slice(EVENT_WORKFLOW_PREFIX.length);
   let result: MerchantProvisioned;
   try {

@@ -13,10 +13,14 @@ export interface PostEventInput {
   event: PostingEvent;
   /** Kafka coordinates, for the operator who follows a message into the UI. */
   origin?: { topic: string; partition: number; offset: string };
-  missingAccountRetryHours?: number;
   /** The correlation id: the producer's request id or trace id, else the event id. */
   requestId?: string;
-  /** Post through local activities (fewer server round trips; see presets.ts). Default: normal activities. */
+  /**
+   * @deprecated Read only when replaying runs started before the retry window
+   * and local activities became the worker's policy (post-event.ts); never written.
+   */
+  missingAccountRetryHours?: number;
+  /** @deprecated As `missingAccountRetryHours`. */
   localActivities?: boolean;
 }
 
@@ -27,6 +31,7 @@ export type PostEventResult =
 export interface ProvisionMerchantInput {
   change: MerchantChange;
   origin?: { topic: string; partition: number; offset: string };
+  /** @deprecated Ignored: the retry window is the worker's policy (presets.ts). */
   missingAccountRetryHours?: number;
 }
 

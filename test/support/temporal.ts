@@ -203,3 +203,8 @@ export function withWorker<T>(
     fn,
   );
 }
+
+/** Replays a recorded history against the current workflow code (a replay worker: nothing polls, nothing is left running). */
+export async function replayHistory(history: unknown): Promise<void> {
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+}

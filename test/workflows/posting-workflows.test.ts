@@ -53,16 +53,11 @@ function event<T extends PostingEvent['type']>(
 }
 
 /** Starts the event's workflow as ingest does (same ID scheme, same search attributes). */
-function startPosting(
-  taskQueue: string,
-  e: PostingEvent,
-  missingAccountRetryHours = 1,
-  localActivities = false,
-) {
+function startPosting(taskQueue: string, e: PostingEvent) {
   return env.client.workflow.start(postEventWorkflow, {
     taskQueue,
     workflowId: `finance-event-${e.id}`,
-    args: [{ event: e, missingAccountRetryHours, localActivities }],
+    args: [{ event: e }],
     typedSearchAttributes: [
       { key: MERCHANT_ID, value: e.merchantId },
       { key: EVENT_TYPE, value: e.type },
@@ -250,23 +245,27 @@ describe.concurrent('postEventWorkflow failures', () => {
       method: 'card',
       financeSourceId: foreign,
     });
-    const { failure, attempts } = await withWorker(env, activities, async (taskQueue) => {
+    const { failure, attempts, waits } = await withWorker(env, activities, async (taskQueue) => {
       const handle = await startPosting(taskQueue, e);
       const failure = await handle.result().then(
         () => undefined,
         (err: unknown) => err,
       );
       const events = (await handle.fetchHistory()).events ?? [];
-      // The posting's attempts only (the run's last step records the failure on the event record).
-      const postings = events
-        .filter((ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'postVoucher')
-        .map((ev) => String(ev.eventId));
-      return {
-        failure,
-        attempts: events
-          .filter((ev) => postings.includes(String(ev.activityTaskStartedEventAttributes?.scheduledEventId)))
-          .map((ev) => ev.activityTaskStartedEventAttributes!.attempt),
-      };
+      // The posting's attempts (a local activity's marker records its last), not the final record step.
+      const attempts = events.flatMap((ev) => {
+        const data = ev.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+        if (!data) return [];
+        const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
+          activity_type: string;
+          attempt: number;
+        };
+        return marker.activity_type === 'postEventVouchers' ? [marker.attempt] : [];
+      });
+      const waits = events.filter(
+        (ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'postEventVouchers',
+      );
+      return { failure, attempts, waits: waits.length };
     });
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
@@ -276,6 +275,7 @@ describe.concurrent('postEventWorkflow failures', () => {
       `posting RECEIPT for sale.payment.captured ${e.id} failed (ACCOUNT_NOT_FOUND): finance account ${foreign} does not exist for merchant ${merchantId}. Nothing was posted.`,
     );
     expect(attempts).toEqual([1]);
+    expect(waits).toBe(0);
     expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
     expect(logsOf(e.id).find((l) => l.event === 'finance.posting.failed')).toMatchObject({
       level: 'error',
@@ -292,60 +292,61 @@ describe.concurrent('postEventWorkflow failures', () => {
 });
 
 describe.concurrent('events that arrive before their merchant', () => {
-  it.each([
-    ['activities', false],
-    ['local activities', true],
-  ])(
-    'a sale for an unknown merchant waits, then posts once the merchant CDC is applied ~5 s later (%s)',
-    async (_label, local) => {
-      const merchantId = uniqueMerchantId();
-      const e = event(merchantId, 'sale.order.completed', {
-        orderId: 'o-late',
-        orderNumber: 'SO-late',
-        currency: 'USD',
-        total: '42',
-        costTotal: '0',
-      });
-      const result = await withWorker(env, activities, async (taskQueue) => {
-        const handle = await startPosting(taskQueue, e, 1, local);
-        await new Promise((r) => setTimeout(r, 5_000));
-        expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
-        await env.client.workflow.execute(provisionMerchantWorkflow, {
-          taskQueue,
-          workflowId: `finance-event-merchant-${merchantId}-100`,
-          args: [
-            {
-              change: {
-                op: 'c',
-                position: '100',
-                merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
-              },
+  it('a sale for an unknown merchant waits past the quick retries, then posts once the merchant CDC is applied ~9 s later', async () => {
+    const merchantId = uniqueMerchantId();
+    const e = event(merchantId, 'sale.order.completed', {
+      orderId: 'o-late',
+      orderNumber: 'SO-late',
+      currency: 'USD',
+      total: '42',
+      costTotal: '0',
+    });
+    const result = await withWorker(env, activities, async (taskQueue) => {
+      const handle = await startPosting(taskQueue, e);
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
+      await env.client.workflow.execute(provisionMerchantWorkflow, {
+        taskQueue,
+        workflowId: `finance-event-merchant-${merchantId}-100`,
+        args: [
+          {
+            change: {
+              op: 'c',
+              position: '100',
+              merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
             },
-          ],
-        });
-        return handle.result();
+          },
+        ],
       });
-      expect(result).toMatchObject({
-        outcome: 'posted',
-        vouchers: [{ voucherNumber: 'SL-2026-000001', replayed: false }],
-      });
-      expect((await ledgerOf(prisma, merchantId)).balances).toEqual({
-        RECEIVABLE: '42.0000',
-        SALES_REVENUE: '42.0000',
-      });
-      expect(
-        logs.lines.some(
-          (l) => l.event === 'INVENTORY/COGS control account missing' && l.merchantId === merchantId,
-        ),
-      ).toBe(true);
-    },
-  );
+      return handle.result();
+    });
+    expect(result).toMatchObject({
+      outcome: 'posted',
+      vouchers: [{ voucherNumber: 'SL-2026-000001', replayed: false }],
+    });
+    expect((await ledgerOf(prisma, merchantId)).balances).toEqual({
+      RECEIVABLE: '42.0000',
+      SALES_REVENUE: '42.0000',
+    });
+    expect(
+      logs.lines.some(
+        (l) => l.event === 'INVENTORY/COGS control account missing' && l.merchantId === merchantId,
+      ),
+    ).toBe(true);
+  });
 
-  it('gives up after the configured bound with a message naming the missing merchant', async () => {
+  it("gives up after the worker's retry window with a message naming the missing merchant", async () => {
     const merchantId = uniqueMerchantId();
     const e = event(merchantId, 'inventory.received', { receiptId: 'gr-never', currency: 'USD', total: '1' });
-    const failure = await withWorker(env, activities, async (taskQueue) =>
-      (await startPosting(taskQueue, e, 3 / 3600)).result().then(
+    const impatient = createActivities({
+      db: dbOf(prisma),
+      ids: testIds,
+      logger: logs.logger,
+      retryWindowMs: 3_000,
+    });
+    const started = Date.now();
+    const failure = await withWorker(env, impatient, async (taskQueue) =>
+      (await startPosting(taskQueue, e)).result().then(
         () => undefined,
         (err: unknown) => err,
       ),
@@ -358,6 +359,9 @@ describe.concurrent('events that arrive before their merchant', () => {
     expect((failure as WorkflowFailedError).cause!.message).toContain(
       `merchant ${merchantId} does not exist yet`,
     );
+    expect((failure as WorkflowFailedError).cause!.message).toContain('gave up after retrying for');
+    // Backoff 1, 2, 4 s: the attempt after the window's 3 s is the last (the window counts from the first attempt).
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 
