@@ -39,7 +39,7 @@ import { fmt, percentile } from './stats.js';
  * Steps 1–3 run in this process (like RUN_MODE=all) against the local stack.
  * Knobs: BENCH_SECONDS (15), BENCH_MERCHANTS (200), BENCH_STARTS_IN_FLIGHT (8 per partition),
  * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (40), BENCH_PARTITIONS (6),
- * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow), BENCH_LOCAL_ACTIVITIES (0 | 1),
+ * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow),
  * BENCH_OFFER_FACTORS (1.5,3), BENCH_MAX_OPEN_WORKFLOWS (the service's default),
  * BENCH_BACKLOG (0: no drain), BENCH_BACKLOG_MODES (all,separate),
  * BENCH_OUTBOX_RELAY (1 | 0: run the worker's outbox relay beside it, as RUN_MODE=all does),
@@ -59,8 +59,6 @@ const OFFER_FACTORS = (env.BENCH_OFFER_FACTORS ?? '1.5,3').split(',').map(Number
 const MAX_OPEN_WORKFLOWS = env.BENCH_MAX_OPEN_WORKFLOWS;
 const BACKLOG = num('BENCH_BACKLOG', 0);
 const BACKLOG_MODES = (env.BENCH_BACKLOG_MODES ?? 'all,separate').split(',') as DrainMode[];
-/** Post events through local activities (the lever measured in BENCHMARKS.md). */
-const LOCAL_ACTIVITIES = env.BENCH_LOCAL_ACTIVITIES === '1';
 /** `noopLocalWorkflow` measures the same ceiling with a local activity. */
 const CEILING_WORKFLOW = env.BENCH_CEILING_WORKFLOW ?? 'noopWorkflow';
 const TEMPORAL_ADDRESS = env.APP_ENV_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -78,7 +76,7 @@ type DrainMode = 'all' | 'separate';
 export async function runIngestBench(): Promise<void> {
   console.log(
     `\ningest: ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
-      `${STARTS_IN_FLIGHT} starts in flight per partition, ${LOCAL_ACTIVITIES ? 'local' : 'normal'} posting activities, ` +
+      `${STARTS_IN_FLIGHT} starts in flight per partition, ` +
       `at most ${MAX_OPEN_WORKFLOWS ?? 'the default'} open workflows per ingest, outbox relay ${OUTBOX_RELAY ? 'on' : 'off'}`,
   );
   installTemporalRuntime(logger);
@@ -209,7 +207,6 @@ function serviceEnv(name: string): Record<string, string> {
     APP_ENV_TEMPORAL_TASK_QUEUE: `${name}-posting`,
     APP_ENV_WORKER_MAX_ACTIVITIES: String(WORKER_ACTIVITIES),
     APP_ENV_WORKER_MAX_WORKFLOW_TASKS: String(WORKER_WORKFLOW_TASKS),
-    APP_ENV_POSTING_LOCAL_ACTIVITIES: String(LOCAL_ACTIVITIES),
   };
 }
 

@@ -3,11 +3,11 @@ import { fmt } from './stats.js';
 import { prepareYardstick, runYardstick, YARDSTICK_SCENARIOS, YardstickError } from './yardstick.js';
 
 /**
- * `npm run bench [ledger|ingest|api|yardstick|line-reads|period-reads ...]`: prints figures and ratios
+ * `npm run bench [ledger|ingest|api|yardstick|line-reads|period-reads|sale-pairs ...]`: prints figures and ratios
  * to their yardsticks (BENCHMARKS.md records them). Needs the stack (`npm run
  * stack:up`). BENCH_SECONDS sets the length of each measurement (default 15);
  * BENCH_DB_NAME the ledger and ingest benchmarks' database (default seller_finance_bench).
- * `yardstick`, `line-reads` and `period-reads` run only when named.
+ * `yardstick`, `line-reads`, `period-reads` and `sale-pairs` run only when named.
  */
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const base = process.env.BENCH_DB_BASE ?? 'postgresql://postgres:postgres@127.0.0.1:5432';
@@ -54,6 +54,11 @@ for (const name of ['ingest', 'api'] as const) {
 if (which.includes('line-reads')) {
   const { runLineReadsBench } = await import('./line-reads.js');
   await runLineReadsBench();
+}
+// Two ways of posting a sale's vouchers: only when asked for by name.
+if (which.includes('sale-pairs')) {
+  const { runSalePairsBench } = await import('./sale-pairs.js');
+  await runSalePairsBench(`${base}/${process.env.BENCH_DB_NAME ?? 'seller_finance_bench'}`, seconds);
 }
 // A 1,000,000-line history to load once: only when asked for by name.
 if (which.includes('period-reads')) {
