@@ -4,7 +4,12 @@ import { decodeMerchantChange } from './merchant-cdc.js';
 import { dlq, type IngestDecision, skip } from './results.js';
 import { changeIdentity, eventIdentity } from './event-identity.js';
 import { EVENT_WORKFLOW_PREFIX } from '../workflows/ids.js';
-import { type MessageOrigin, postEventStart, provisionMerchantStart } from './workflow-start.js';
+import {
+  merchantWorkflowId,
+  type MessageOrigin,
+  postEventStart,
+  provisionMerchantStart,
+} from '../temporal/workflow-starts.js';
 
 export type TopicRole = 'events' | 'merchantCdc';
 
@@ -52,12 +57,11 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
     if (json.kind !== 'ok') return json;
     const change = decodeMerchantChange(json.value);
     if (change.kind !== 'ok') return change;
-    const start = provisionMerchantStart(
-      change.value,
+    const start = provisionMerchantStart(change.value.change, merchantWorkflowId(change.value), {
       origin,
-      options.missingAccountRetryHours,
-      message.requestId,
-    );
+      requestId: message.requestId,
+      missingAccountRetryHours: options.missingAccountRetryHours,
+    });
     const recordId = start.workflowId.slice(EVENT_WORKFLOW_PREFIX.length);
     return {
       kind: 'start',
@@ -76,13 +80,12 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
   if (event.kind === 'skip') return event;
   return {
     kind: 'start',
-    start: postEventStart(
-      event.value,
+    start: postEventStart(event.value, {
       origin,
-      options.missingAccountRetryHours,
-      options.localActivities,
-      message.requestId,
-    ),
+      requestId: message.requestId,
+      missingAccountRetryHours: options.missingAccountRetryHours,
+      localActivities: options.localActivities,
+    }),
     identity: identity!,
   };
 }

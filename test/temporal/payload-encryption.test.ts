@@ -10,8 +10,7 @@ import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { dataConverter } from '../../src/temporal/connection.js';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../src/temporal/payload-codec.js';
-import { postEventWorkflow } from '../../src/workflows/index.js';
-import { EVENT_TYPE, MERCHANT_ID } from '../../src/workflows/search-attributes.js';
+import { postEventStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
 import { API, createTestApi, user, type TestApi } from '../api/support.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
@@ -101,16 +100,12 @@ describe('Temporal payload encryption', () => {
       env,
       activities,
       async (taskQueue) => {
-        const started = await client.workflow.start(postEventWorkflow, {
+        // The memo carries the request id (and the event id): neither may be stored in clear.
+        const started = await startWorkflow(
+          client,
           taskQueue,
-          workflowId: `finance-event-${event.id}`,
-          args: [{ event, missingAccountRetryHours: 1 }],
-          memo: { eventId: event.id, note: 'memo-secret-5512' },
-          typedSearchAttributes: [
-            { key: MERCHANT_ID, value: event.merchantId },
-            { key: EVENT_TYPE, value: event.type },
-          ],
-        });
+          postEventStart(event, { requestId: 'memo-secret-5512', missingAccountRetryHours: 1 }),
+        );
         return { handle: started, result: await started.result() };
       },
       [current, previous],

@@ -5,14 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { dbOf } from '../../src/db/executor.js';
-import { type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
+import { type MerchantChange, type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import {
-  manualVoucherWorkflow,
-  postEventWorkflow,
-  provisionMerchantWorkflow,
-} from '../../src/workflows/index.js';
-import { EVENT_TYPE, MERCHANT_ID, VOUCHER_NUMBER } from '../../src/workflows/search-attributes.js';
+import { postEventStart, provisionMerchantStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
+import { manualVoucherWorkflow } from '../../src/workflows/index.js';
+import { VOUCHER_NUMBER } from '../../src/workflows/search-attributes.js';
 import { type PostEventResult } from '../../src/workflows/types.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId, uniqueName } from '../support/env.js';
@@ -52,23 +49,31 @@ function event<T extends PostingEvent['type']>(
   } as PostingEvent;
 }
 
-/** Starts the event's workflow as ingest does (same ID scheme, same search attributes). */
+/** Starts the event's workflow as ingest does. */
 function startPosting(
   taskQueue: string,
   e: PostingEvent,
   missingAccountRetryHours = 1,
   localActivities = false,
 ) {
-  return env.client.workflow.start(postEventWorkflow, {
+  return startWorkflow(
+    env.client,
     taskQueue,
-    workflowId: `finance-event-${e.id}`,
-    args: [{ event: e, missingAccountRetryHours, localActivities }],
-    typedSearchAttributes: [
-      { key: MERCHANT_ID, value: e.merchantId },
-      { key: EVENT_TYPE, value: e.type },
-    ],
-  });
+    postEventStart(e, { missingAccountRetryHours, localActivities }),
+  );
 }
+
+/** Applies a merchant CDC change as ingest does (ID from merchant and position, as for an LSN). */
+const provision = async (taskQueue: string, change: MerchantChange) =>
+  (
+    await startWorkflow(
+      env.client,
+      taskQueue,
+      provisionMerchantStart(change, `finance-event-merchant-${change.merchant.id}-${change.position}`, {
+        missingAccountRetryHours: 1,
+      }),
+    )
+  ).result();
 
 const post = (e: PostingEvent): Promise<PostEventResult> =>
   withWorker(env, activities, async (taskQueue) => (await startPosting(taskQueue, e)).result());
@@ -310,18 +315,10 @@ describe.concurrent('events that arrive before their merchant', () => {
         const handle = await startPosting(taskQueue, e, 1, local);
         await new Promise((r) => setTimeout(r, 5_000));
         expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
-        await env.client.workflow.execute(provisionMerchantWorkflow, {
-          taskQueue,
-          workflowId: `finance-event-merchant-${merchantId}-100`,
-          args: [
-            {
-              change: {
-                op: 'c',
-                position: '100',
-                merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
-              },
-            },
-          ],
+        await provision(taskQueue, {
+          op: 'c',
+          position: '100',
+          merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
         });
         return handle.result();
       });
@@ -366,11 +363,7 @@ describe.concurrent('provisionMerchantWorkflow applies merchant CDC', () => {
     const merchantId = uniqueMerchantId();
     const merchant: MerchantRecord = { id: merchantId, name: 'Acme', currency: 'USD', status: 'ACTIVE' };
     const apply = (taskQueue: string, op: 'c' | 'u' | 'd', position: string, m = merchant) =>
-      env.client.workflow.execute(provisionMerchantWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-merchant-${merchantId}-${position}`,
-        args: [{ change: { op, position, merchant: m } }],
-      });
+      provision(taskQueue, { op, position, merchant: m });
     const results = await withWorker(env, activities, async (taskQueue) => [
       await apply(taskQueue, 'c', '10'),
       await apply(taskQueue, 'u', '20', { ...merchant, name: 'Acme Ltd' }),
@@ -395,18 +388,10 @@ describe.concurrent('provisionMerchantWorkflow applies merchant CDC', () => {
   it('a delete for a merchant never seen creates nothing', async () => {
     const merchantId = uniqueMerchantId();
     const result = await withWorker(env, activities, (taskQueue) =>
-      env.client.workflow.execute(provisionMerchantWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-merchant-${merchantId}-1`,
-        args: [
-          {
-            change: {
-              op: 'd',
-              position: '1',
-              merchant: { id: merchantId, name: '', currency: '', status: 'INACTIVE' },
-            },
-          },
-        ],
+      provision(taskQueue, {
+        op: 'd',
+        position: '1',
+        merchant: { id: merchantId, name: '', currency: '', status: 'INACTIVE' },
       }),
     );
     expect(result).toMatchObject({ applied: false });
