@@ -167,10 +167,10 @@ function detailsOf({ eventType, merchantId, origin, requestedBy, requestId }: Wo
 }
 
 /** Workflow IDs (docs/reference/events.md, workflows). */
-export const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;
-export const manualWorkflowId = (merchantId: string, idempotencyKey: string): string =>
+const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;
+const manualWorkflowId = (merchantId: string, idempotencyKey: string): string =>
   `finance-manual-${merchantId}-${idempotencyKey}`;
-export const voidWorkflowId = (voucherId: string): string => `finance-void-${voucherId}`;
+const voidWorkflowId = (voucherId: string): string => `finance-void-${voucherId}`;
 
 /**
  * A CDC record's workflow ID must be the same every time Debezium (re)delivers
@@ -196,7 +196,7 @@ export function merchantWorkflowId({
 }
 
 /** What ingest (and `redrive`) pass along with an ingested event. */
-export interface IngestedFrom {
+interface IngestedFrom {
   origin?: MessageOrigin | undefined;
   /** The producer's request id or trace id; the event id (or the record id) when it gave none. */
   requestId?: string | null | undefined;
