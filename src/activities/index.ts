@@ -134,14 +134,17 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Cash count: the difference to the book balance goes against CASH_OVER_SHORT; null when they agree. */
-    async postCashCount(input: CashCountInput): Promise<PostedVoucher | null> {
-      const d = scoped();
+    async postCashCount(
+      input: CashCountInput,
+      opts: { requestId?: string } = {},
+    ): Promise<PostedVoucher | null> {
+      const d = scoped(opts.requestId);
       const v = await failuresForTemporal(() => postCashCount(d, input));
       return v ? announce(d, v, 'posted') : null;
     },
 
-    async voidVoucher(req: VoidRequest): Promise<PostedVoucher> {
-      const d = scoped();
+    async voidVoucher(req: VoidRequest, opts: { requestId?: string } = {}): Promise<PostedVoucher> {
+      const d = scoped(opts.requestId);
       const v = await failuresForTemporal(() => voidVoucher(d, req));
       return announce(d, v, 'voided');
     },

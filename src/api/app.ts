@@ -15,7 +15,7 @@ import { type PrismaClient } from '../db/client.js';
 import { IdGenerator } from '../lib/ids.js';
 import { type Logger } from '../lib/logger.js';
 import { Readiness } from '../lib/readiness.js';
-import { installErrorHandling } from './errors.js';
+import { answerError, installErrorHandling } from './errors.js';
 import { API_PREFIX, OPENAPI_PATH } from './paths.js';
 import { authPlugin } from './plugins/auth.js';
 import {
@@ -140,6 +140,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     },
     ...SERVER_TIMEOUTS,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Without it the router answers a path it cannot route with its own body (no request id, the path echoed).
+    frameworkErrors: (err, request, reply) => void answerError(err, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
   try {
     await assemble(app, options);

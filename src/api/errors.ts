@@ -67,6 +67,7 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
   FST_ERR_BAD_URL: 'NOT_FOUND',
+  FST_ERR_MAX_PARAM_LENGTH: 'NOT_FOUND',
   FST_ERR_ASYNC_CONSTRAINT: 'NOT_FOUND',
   FST_UNDER_PRESSURE: 'SERVICE_OVERLOADED',
 };
@@ -79,11 +80,15 @@ function classify(err: unknown): { code: ApiErrorCode; message: string; headers:
   if (fe.code && FASTIFY_CODES[fe.code]) {
     const code = FASTIFY_CODES[fe.code]!;
     // Fastify's parser messages never echo the payload; keep them, they help the client.
-    return {
-      code,
-      message: code === 'SERVICE_OVERLOADED' ? 'service overloaded, retry later' : (fe.message ?? code),
-      headers: {},
-    };
+    // Its router's messages echo the path (control characters and all): a path that
+    // routes nowhere answers like any other unknown route.
+    const message =
+      code === 'SERVICE_OVERLOADED'
+        ? 'service overloaded, retry later'
+        : code === 'NOT_FOUND'
+          ? ROUTE_NOT_FOUND
+          : (fe.message ?? code);
+    return { code, message, headers: {} };
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
     return { code: 'VALIDATION_FAILED', message: 'body is not valid JSON', headers: {} };
@@ -133,40 +138,47 @@ function validationMessage(err: Partial<FastifyError>): string {
   return `${where}${path ? `.${path}` : ''} ${first.message ?? 'is invalid'}${extra}`.slice(0, 300);
 }
 
-/**
- * One error handler: maps every error to the documented body,
- * hides internals of 5xx, always returns the request id, and logs expected
- * errors at warn, unexpected ones at error.
- */
+/** One error handler (`answerError`) and the body of an unknown route. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const classified = classify(err);
-    const { code, headers } = classified;
-    const statusCode = API_ERRORS[code];
-    // A 5xx never carries an internal message (SQL, stack, driver text): only what the client can act on.
-    const message = statusCode >= 500 ? (GENERIC_5XX[code] ?? 'internal error') : classified.message;
-    const body: ErrorBody = { statusCode, code, message, requestId: request.id };
-    if (statusCode >= 500 && code !== 'SERVICE_OVERLOADED') {
-      request.log.error({ err, code }, `request failed: ${code}`);
-    } else if (statusCode >= 400 && code !== 'NOT_FOUND' && code !== 'UNAUTHENTICATED') {
-      request.log.warn({ code, statusCode, reason: message }, `request rejected: ${code}`);
-    } else {
-      request.log.info({ code, statusCode }, `request rejected: ${code}`);
-    }
-    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-    if (code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
-    return reply.status(statusCode).type('application/json; charset=utf-8').send(body);
-  });
+  app.setErrorHandler(answerError);
 
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = {
       statusCode: 404,
       code: 'NOT_FOUND',
-      message: 'route not found',
+      message: ROUTE_NOT_FOUND,
       requestId: request.id,
     };
     return reply.status(404).send(body);
   });
+}
+
+const ROUTE_NOT_FOUND = 'route not found';
+
+/**
+ * Maps every error to the documented body, hides internals of 5xx, always
+ * returns the request id, and logs expected errors at warn, unexpected ones
+ * at error. Also Fastify's `frameworkErrors`, which its router
+ * calls, before any route or hook, for a path it cannot route (a bad
+ * percent-encoding, a parameter longer than `maxParamLength`).
+ */
+export function answerError(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const classified = classify(err);
+  const { code, headers } = classified;
+  const statusCode = API_ERRORS[code];
+  // A 5xx never carries an internal message (SQL, stack, driver text): only what the client can act on.
+  const message = statusCode >= 500 ? (GENERIC_5XX[code] ?? 'internal error') : classified.message;
+  const body: ErrorBody = { statusCode, code, message, requestId: request.id };
+  if (statusCode >= 500 && code !== 'SERVICE_OVERLOADED') {
+    request.log.error({ err, code }, `request failed: ${code}`);
+  } else if (statusCode >= 400 && code !== 'NOT_FOUND' && code !== 'UNAUTHENTICATED') {
+    request.log.warn({ code, statusCode, reason: message }, `request rejected: ${code}`);
+  } else {
+    request.log.info({ code, statusCode }, `request rejected: ${code}`);
+  }
+  for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  if (code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer');
+  return reply.status(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
 const GENERIC_5XX: Partial<Record<ApiErrorCode, string>> = {

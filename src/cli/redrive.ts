@@ -4,11 +4,10 @@ import { type EventRow, eventEnvelope, findEvent, listEvents, markEventsStarted 
 import { EVERY_MERCHANT } from '../db/tenancy.js';
 import { type MerchantChange } from '../domain/events.js';
 import { decodePostingEvent } from '../ingest/events.js';
-import { type WorkflowStartRequest } from '../ingest/results.js';
-import { postEventStart } from '../ingest/workflow-start.js';
 import { createWorkflowStarter, type StartWorkflow } from '../ingest/workflow-starter.js';
 import { isId } from '../lib/ids.js';
 import { createTemporalClient } from '../temporal/client.js';
+import { type IngestStart, postEventStart, provisionMerchantStart } from '../temporal/workflow-starts.js';
 import { type Out, printable, table } from './output.js';
 import { progress } from './progress.js';
 
@@ -163,37 +162,21 @@ function requestOf(
   e: EventRow,
   envelope: string,
   workflowId: string,
-): WorkflowStartRequest | string {
-  const origin =
-    e.topic !== null && e.partition !== null && e.offset !== null
-      ? { topic: e.topic, partition: e.partition, offset: e.offset }
-      : undefined;
+): IngestStart | string {
+  const from = {
+    origin:
+      e.topic !== null && e.partition !== null && e.offset !== null
+        ? { topic: e.topic, partition: e.partition, offset: e.offset }
+        : undefined,
+    requestId: e.requestId,
+  };
   if (e.type?.startsWith('merchant.')) {
-    const change = JSON.parse(envelope) as MerchantChange;
-    return {
-      workflowType: 'provisionMerchantWorkflow',
-      workflowId,
-      merchantId: change.merchant.id,
-      eventType: e.type,
-      summary: `${e.type} merchant ${change.merchant.id} (re-driven)`,
-      requestId: e.requestId ?? e.id,
-      input: {
-        change,
-        ...(origin ? { origin } : {}),
-        missingAccountRetryHours: temporal.missingAccountRetryHours,
-      },
-    };
+    return provisionMerchantStart(JSON.parse(envelope) as MerchantChange, workflowId, from);
   }
   const decoded = decodePostingEvent(JSON.parse(envelope));
   if (decoded.kind !== 'ok')
     return `the stored envelope no longer decodes (${decoded.kind === 'dlq' ? decoded.detail : 'skip'})`;
-  const request = postEventStart(
-    decoded.value,
-    origin ?? { topic: '', partition: -1, offset: '-1' },
-    temporal.missingAccountRetryHours,
-    temporal.postingLocalActivities,
-    e.requestId,
-  );
+  const request = postEventStart(decoded.value, from);
   return request.workflowId === workflowId
     ? request
     : `its workflow id changed (${workflowId} → ${request.workflowId})`;

@@ -66,8 +66,6 @@ export function parseTemporalConfig(env: Env) {
         .default(DEFAULT_RETRY_WINDOW_HOURS),
       APP_ENV_WORKER_MAX_ACTIVITIES: intInRange(1, 1000, 100),
       APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 40),
-      /** Post ingested events through local activities: ~2x throughput on one dev server (BENCHMARKS.md). */
-      APP_ENV_POSTING_LOCAL_ACTIVITIES: z.enum(['true', 'false']).default('false'),
       /** TLS to the Temporal frontend; implied by any of the TLS files, the server name or an API key. */
       APP_ENV_TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
       APP_ENV_TEMPORAL_TLS_CA_FILE: pemFile.optional(),
@@ -116,7 +114,6 @@ export function parseTemporalConfig(env: Env) {
     missingAccountRetryHours: parsed.APP_ENV_MISSING_ACCOUNT_RETRY_HOURS,
     maxConcurrentActivities: parsed.APP_ENV_WORKER_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: parsed.APP_ENV_WORKER_MAX_WORKFLOW_TASKS,
-    postingLocalActivities: parsed.APP_ENV_POSTING_LOCAL_ACTIVITIES === 'true',
     /** How every Temporal connection (clients and the worker) reaches the frontend. */
     transport: {
       address: parsed.APP_ENV_TEMPORAL_ADDRESS,

@@ -10,8 +10,8 @@ import { requestIdOf } from './event-identity.js';
 import { type ConsumerGroupTimeouts } from './kafka.js';
 import { OpenWorkflows } from './open-workflows.js';
 import { type EventConflict, recordDecisions, reportConflict } from './records.js';
-import { type Dlq, type IngestDecision, type WorkflowStartRequest } from './results.js';
-import { type MessageOrigin } from './workflow-start.js';
+import { type Dlq, type IngestDecision } from './results.js';
+import { type IngestStart, type MessageOrigin } from '../temporal/workflow-starts.js';
 import { type StartWorkflow, type WhenClosed } from './workflow-starter.js';
 
 export interface IngestConsumerOptions {
@@ -104,7 +104,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
    */
   async function start(
     at: MessageOrigin,
-    request: WorkflowStartRequest,
+    request: IngestStart,
     holdsSlot: boolean,
     recorded?: EventStatus,
   ): Promise<{ accepted: boolean; runId?: string }> {
@@ -119,7 +119,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   /** One start attempt: accepted (with the run, none for a duplicate) or not. Never throws. */
   async function startOnce(
     at: MessageOrigin,
-    request: WorkflowStartRequest,
+    request: IngestStart,
     recorded?: EventStatus,
   ): Promise<{ accepted: boolean; runId?: string }> {
     const fields = {

@@ -1,6 +1,6 @@
 import { type IHeaders, type Message, type Producer } from 'kafkajs';
 import { type Dlq } from './results.js';
-import { type MessageOrigin } from './workflow-start.js';
+import { type MessageOrigin } from '../temporal/workflow-starts.js';
 
 /**
  * Headers added to a dead letter; a contract for whoever drains the DLQ.

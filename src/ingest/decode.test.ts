@@ -8,7 +8,6 @@ const options: DecodeOptions = {
     ['commerce.public.Merchant', 'merchantCdc'],
   ]),
   maxMessageBytes: 2048,
-  missingAccountRetryHours: 6,
 };
 
 const sale = {
@@ -39,7 +38,6 @@ describe('decideMessage', () => {
         input: {
           event: { id: 'evt-1' },
           origin: { topic: 'sale.events', partition: 3, offset: '7' },
-          missingAccountRetryHours: 6,
         },
       },
     });

@@ -4,7 +4,12 @@ import { decodeMerchantChange } from './merchant-cdc.js';
 import { dlq, type IngestDecision, skip } from './results.js';
 import { changeIdentity, eventIdentity } from './event-identity.js';
 import { EVENT_WORKFLOW_PREFIX } from '../workflows/ids.js';
-import { type MessageOrigin, postEventStart, provisionMerchantStart } from './workflow-start.js';
+import {
+  merchantWorkflowId,
+  type MessageOrigin,
+  postEventStart,
+  provisionMerchantStart,
+} from '../temporal/workflow-starts.js';
 
 export type TopicRole = 'events' | 'merchantCdc';
 
@@ -12,9 +17,6 @@ export interface DecodeOptions {
   /** Topic name → what it carries. */
   topicRoles: ReadonlyMap<string, TopicRole>;
   maxMessageBytes: number;
-  missingAccountRetryHours: number;
-  /** Post events through local activities (workflows/presets.ts); off by default. */
-  localActivities?: boolean;
 }
 
 export interface RawMessage extends MessageOrigin {
@@ -52,12 +54,10 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
     if (json.kind !== 'ok') return json;
     const change = decodeMerchantChange(json.value);
     if (change.kind !== 'ok') return change;
-    const start = provisionMerchantStart(
-      change.value,
+    const start = provisionMerchantStart(change.value.change, merchantWorkflowId(change.value), {
       origin,
-      options.missingAccountRetryHours,
-      message.requestId,
-    );
+      requestId: message.requestId,
+    });
     const recordId = start.workflowId.slice(EVENT_WORKFLOW_PREFIX.length);
     return {
       kind: 'start',
@@ -76,13 +76,10 @@ function decide(message: RawMessage, options: DecodeOptions): IngestDecision {
   if (event.kind === 'skip') return event;
   return {
     kind: 'start',
-    start: postEventStart(
-      event.value,
+    start: postEventStart(event.value, {
       origin,
-      options.missingAccountRetryHours,
-      options.localActivities,
-      message.requestId,
-    ),
+      requestId: message.requestId,
+    }),
     identity: identity!,
   };
 }

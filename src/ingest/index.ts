@@ -28,8 +28,6 @@ export interface IngestOptions {
   startsInFlightPerPartition?: number;
   /** Bound on one workflow start, client retries included (default 10 s). */
   startTimeoutMs?: number;
-  /** Let the started workflows post through local activities (default: APP_ENV_POSTING_LOCAL_ACTIVITIES). */
-  localActivities?: boolean;
 }
 
 export interface RunningIngest {
@@ -92,8 +90,6 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       decode: {
         topicRoles,
         maxMessageBytes: config.maxMessageBytes,
-        missingAccountRetryHours: temporal.missingAccountRetryHours,
-        localActivities: options.localActivities ?? temporal.postingLocalActivities,
       },
       dlqTopic: dlq,
       producer,

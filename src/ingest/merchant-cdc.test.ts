@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMerchantChange } from './merchant-cdc.js';
-import { merchantWorkflowId } from './workflow-start.js';
+import { merchantWorkflowId } from '../temporal/workflow-starts.js';
 
 const after = { id: 1001, name: 'Acme', currency: 'USD', status: 'ACTIVE' };
 const change = (over: Record<string, unknown> = {}) => ({

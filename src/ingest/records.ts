@@ -5,7 +5,7 @@ import { metrics } from '../lib/metrics.js';
 import { type RawMessage } from './decode.js';
 import { type EventIdentity } from './event-identity.js';
 import { dlq, type IngestDecision } from './results.js';
-import { type MessageOrigin } from './workflow-start.js';
+import { type MessageOrigin } from '../temporal/workflow-starts.js';
 
 /** The same id seen with another payload: the first one's record stands. */
 export interface EventConflict {

@@ -1,6 +1,6 @@
 import { type EventStatus } from '../db/events.js';
 import { type EventIdentity } from './event-identity.js';
-import { type PostEventInput, type ProvisionMerchantInput } from '../workflows/types.js';
+import { type IngestStart } from '../temporal/workflow-starts.js';
 
 /**
  * Ingest steps return a result instead of throwing: a
@@ -34,7 +34,7 @@ export interface Dlq {
 export type IngestDecision =
   | {
       kind: 'start';
-      start: WorkflowStartRequest;
+      start: IngestStart;
       identity: EventIdentity;
       /** The record's status before this message (set once recorded): FAILED means a re-run is due. */
       recorded?: EventStatus;
@@ -62,23 +62,6 @@ export const DLQ_REASONS = [
   'CONFLICTING_DUPLICATE',
 ] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
-
-/** Everything needed to start the one workflow a message maps to; computed without I/O. */
-export type WorkflowStartRequest =
-  | (StartCommon & { workflowType: 'postEventWorkflow'; input: PostEventInput })
-  | (StartCommon & { workflowType: 'provisionMerchantWorkflow'; input: ProvisionMerchantInput });
-
-interface StartCommon {
-  /** Deterministic: the same event always maps to the same ID, which is what makes a replay harmless. */
-  workflowId: string;
-  merchantId: string;
-  /** `sale.order.completed`, …, or `merchant.created` / `merchant.updated` / … for CDC. */
-  eventType: string;
-  /** One line for the Temporal UI (static summary) and the logs. */
-  summary: string;
-  /** The correlation id the work carries (memo, activity logs, the event record). */
-  requestId: string;
-}
 
 export const ok = <T>(value: T): Ok<T> => ({ kind: 'ok', value });
 export const skip = (reason: string): Skip => ({ kind: 'skip', reason });

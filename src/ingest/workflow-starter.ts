@@ -3,12 +3,8 @@ import {
   isGrpcServiceError,
   ServiceError,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
 } from '@temporalio/client';
-import { EVENT_TYPE, MERCHANT_ID } from '../workflows/search-attributes.js';
-import type { postEventWorkflow, provisionMerchantWorkflow } from '../workflows/index.js';
-import { type WorkflowStartRequest } from './results.js';
+import { type IngestStart, startWorkflow } from '../temporal/workflow-starts.js';
 
 /**
  * Accepted means Temporal durably holds the workflow: either this call
@@ -27,28 +23,11 @@ export interface WorkflowStarterOptions {
   startTimeoutMs: number;
 }
 
-export type StartWorkflow = (request: WorkflowStartRequest) => Promise<StartOutcome>;
+export type StartWorkflow = (request: IngestStart) => Promise<StartOutcome>;
 
 /**
- * The ID policies are what make an event post at most once, and a failed
- * one post after its cause is fixed:
- * - `ALLOW_DUPLICATE_FAILED_ONLY`: a *closed* workflow with this ID that
- *   completed (posted or skipped) is never run again, so a replay from
- *   offset 0 posts nothing new; one that failed (or was terminated, cancelled
- *   or timed out) may run again, so a redelivery, a replay or `redrive`
- *   posts it once its cause is fixed. `REJECT_DUPLICATE` would leave a failed
- *   event unpostable forever; the default `ALLOW_DUPLICATE` would re-run
- *   every closed event.
- * - `FAIL` on a *running* one: `USE_EXISTING` would also keep exactly-once,
- *   but returns a handle without saying the workflow already existed; with
- *   FAIL every duplicate, open or completed, surfaces the same way
- *   (WorkflowExecutionAlreadyStartedError) and is logged as a duplicate. Two
- *   redeliveries of one failed event at once: one starts the new run, the
- *   other meets it running and is a duplicate.
- * Beyond the namespace retention (24 h on the dev server) the ID is
- * forgotten; the ledger's unique (merchant, source) still refuses a second
- * posting.
- *
+ * Ingest's start (and `redrive`'s): the ID policies (src/temporal/workflow-starts.ts)
+ * make every duplicate, open or completed, a `duplicate` outcome.
  * Every other failure is reported, never thrown, and the consumer retries the
  * message: a validated financial event is worth a stalled partition and an
  * alert, never a silent drop.
@@ -59,31 +38,9 @@ export function createWorkflowStarter({
   startTimeoutMs,
 }: WorkflowStarterOptions): StartWorkflow {
   return async (request) => {
-    const common = {
-      taskQueue,
-      workflowId: request.workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: MERCHANT_ID, value: request.merchantId },
-        { key: EVENT_TYPE, value: request.eventType },
-      ],
-      memo: memoOf(request),
-      staticSummary: request.summary,
-      staticDetails: detailsOf(request),
-    };
     try {
       const runId = await client.withDeadline(Date.now() + startTimeoutMs, async () => {
-        const handle =
-          request.workflowType === 'postEventWorkflow'
-            ? await client.workflow.start<typeof postEventWorkflow>(request.workflowType, {
-                ...common,
-                args: [request.input],
-              })
-            : await client.workflow.start<typeof provisionMerchantWorkflow>(request.workflowType, {
-                ...common,
-                args: [request.input],
-              });
+        const handle = await startWorkflow(client, taskQueue, request);
         return handle.firstExecutionRunId;
       });
       return { kind: 'started', runId };
@@ -119,25 +76,6 @@ export function createCloseWatcher(client: Client, leaseMs: number): WhenClosed 
       // Closed unsuccessfully, still open at the lease's end, or Temporal unreachable: it stops counting either way.
     }
   };
-}
-
-/** Shown in the Temporal UI next to the search attributes: where the event came from. */
-function memoOf({ input, eventType, requestId }: WorkflowStartRequest): Record<string, unknown> {
-  const origin = input.origin;
-  const id = 'event' in input ? input.event.id : undefined;
-  return {
-    eventType,
-    requestId,
-    ...(id ? { eventId: id } : {}),
-    ...(origin ? { kafka: `${origin.topic}/${origin.partition}@${origin.offset}` } : {}),
-  };
-}
-
-function detailsOf(request: WorkflowStartRequest): string {
-  const o = request.input.origin;
-  const lines = [`**${request.eventType}** for merchant \`${request.merchantId}\``];
-  if (o) lines.push(`Kafka: \`${o.topic}\` partition ${o.partition}, offset ${o.offset}`);
-  return lines.join('\n\n');
 }
 
 /** The gRPC statuses a start can meet (grpc-js is not a direct dependency, so named here). */

@@ -1,9 +1,7 @@
 /**
- * Workflow IDs of ingested events (docs/reference/events.md): `finance-event-<event id>`;
- * a merchant CDC record's is `finance-event-merchant-<merchant id>-<position>`
- * (src/ingest/workflow-start.ts). An event's record is keyed by the ID without
- * this prefix. The event id pattern already excludes anything unsafe in an ID.
+ * The prefix of ingested work's workflow IDs (`finance-event-<event id>`,
+ * `finance-event-merchant-<merchant id>-<position>`; built in
+ * src/temporal/workflow-starts.ts). An event's record is keyed by the ID
+ * without it, which is how a workflow finds its own record.
  */
 export const EVENT_WORKFLOW_PREFIX = 'finance-event-';
-
-export const eventWorkflowId = (eventId: string): string => `${EVENT_WORKFLOW_PREFIX}${eventId}`;

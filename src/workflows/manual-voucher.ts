@@ -10,9 +10,11 @@ import { type ManualVoucherInput, type ManualVoucherResult } from './types.js';
 export async function manualVoucherWorkflow({
   request,
   context,
+  requestId,
 }: ManualVoucherInput): Promise<ManualVoucherResult> {
   const { postVoucher, postCashCount } = proxyActivities<Activities>(INTERACTIVE_ACTIVITY);
-  const fields = { merchantId: context.merchantId, idempotencyKey: context.idempotencyKey };
+  const correlation = requestId ? { requestId } : {};
+  const fields = { merchantId: context.merchantId, idempotencyKey: context.idempotencyKey, ...correlation };
   try {
     const base = {
       merchantId: context.merchantId,
@@ -23,18 +25,24 @@ export async function manualVoucherWorkflow({
     };
     const v =
       request.kind === 'cash_count'
-        ? await postCashCount({
-            plan: {
-              ...base,
-              voucherType: 'ADJUSTMENT',
-              reason: 'cash_count',
-              description: context.description ?? `Cash count of account ${request.accountId}`,
-              metadata: { countedBalance: request.countedBalance, accountId: request.accountId },
+        ? await postCashCount(
+            {
+              plan: {
+                ...base,
+                voucherType: 'ADJUSTMENT',
+                reason: 'cash_count',
+                description: context.description ?? `Cash count of account ${request.accountId}`,
+                metadata: { countedBalance: request.countedBalance, accountId: request.accountId },
+              },
+              accountId: request.accountId,
+              countedBalance: request.countedBalance,
             },
-            accountId: request.accountId,
-            countedBalance: request.countedBalance,
-          })
-        : await postVoucher(planOrFail(() => planManualVoucher(request, context)));
+            correlation,
+          )
+        : await postVoucher(
+            planOrFail(() => planManualVoucher(request, context)),
+            correlation,
+          );
     if (!v) return { outcome: 'nothing_to_post', summary: 'the counted balance equals the book balance' };
     upsertSearchAttributes([{ key: VOUCHER_NUMBER, value: v.voucherNumber }]);
     return {

@@ -38,6 +38,8 @@ export interface ProvisionMerchantInput {
 export interface ManualVoucherInput {
   request: ManualVoucherRequest;
   context: ManualContext;
+  /** The API request's X-Request-Id, on every log line of the posting. */
+  requestId?: string;
 }
 
 export type ManualVoucherResult =
@@ -51,6 +53,8 @@ export interface VoidVoucherInput {
   requestedBy: string;
   /** The REVERSAL's date: the original's (default; also for a workflow started before this field) or now. */
   date?: 'original' | 'now';
+  /** The API request's X-Request-Id, on every log line of the void. */
+  requestId?: string;
 }
 
 export interface VoidVoucherResult {

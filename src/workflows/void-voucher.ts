@@ -6,10 +6,14 @@ import { VOUCHER_NUMBER } from './search-attributes.js';
 import { type VoidVoucherInput, type VoidVoucherResult } from './types.js';
 
 /** Voids a voucher by posting its REVERSAL; ID `finance-void-<voucher id>`. */
-export async function voidVoucherWorkflow(input: VoidVoucherInput): Promise<VoidVoucherResult> {
+export async function voidVoucherWorkflow({
+  requestId,
+  ...input
+}: VoidVoucherInput): Promise<VoidVoucherResult> {
   const { voidVoucher } = proxyActivities<Activities>(INTERACTIVE_ACTIVITY);
+  const correlation = requestId ? { requestId } : {};
   try {
-    const v = await voidVoucher(input);
+    const v = await voidVoucher(input, correlation);
     upsertSearchAttributes([{ key: VOUCHER_NUMBER, value: v.voucherNumber }]);
     return {
       outcome: 'voided',
@@ -25,6 +29,7 @@ export async function voidVoucherWorkflow(input: VoidVoucherInput): Promise<Void
     return postingFailed(err, `voiding voucher ${input.voucherId}`, {
       voucherId: input.voucherId,
       merchantId: input.merchantId,
+      ...correlation,
     });
   }
 }

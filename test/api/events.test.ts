@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
-import { recordEvents } from '../../src/db/events.js';
 import { dbOf } from '../../src/db/executor.js';
-import { canonicalJson, sha256Hex } from '../../src/lib/canonical-json.js';
 import { capturingLogger } from '../support/logs.js';
-import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
+import { createTestMerchant, recordTestEvent, testIds, testPrisma } from '../support/db.js';
 import { uniqueName } from '../support/env.js';
 import { createTestApi, json, user, type TestApi } from './support.js';
 
@@ -20,25 +18,7 @@ describe('GET /events: an event’s life, tenancy as for vouchers', () => {
 
   /** An event as ingest records it, and (when `post`) its voucher posted with its record POSTED. */
   const ingested = async (merchantId: string, post: boolean) => {
-    const id = uniqueName('evt');
-    const envelope = canonicalJson({ id, type: 'sale.order.completed', merchantId });
-    await recordEvents(dbOf(prisma), [
-      {
-        id,
-        merchantId,
-        type: 'sale.order.completed',
-        fingerprint: sha256Hex(envelope),
-        envelope,
-        topic: 'sale.events',
-        partition: 2,
-        offset: '41',
-        status: 'RECEIVED',
-        failureCode: null,
-        failureMessage: null,
-        workflowId: `finance-event-${id}`,
-        requestId: 'req-1',
-      },
-    ]);
+    const id = await recordTestEvent(prisma, merchantId);
     if (post)
       await postPlan(
         { db: dbOf(prisma), ids: testIds, logger },

@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postPlan } from '../../src/activities/posting.js';
 import { type PrismaClient } from '../../src/db/client.js';
@@ -260,6 +261,44 @@ describe('vouchers: manual postings, voids and queries', () => {
     const voided = json<Page<Voucher>>(await api.call(accountant, 'GET', `/vouchers?status=VOIDED`));
     expect(voided.items.length).toBeGreaterThanOrEqual(1);
     expect(voided.items.every((v) => v.status === 'VOIDED')).toBe(true);
+  });
+
+  it("carries the caller's X-Request-Id into the manual and void workflows: memo, input and every activity log line", async () => {
+    const posting = uniqueName('req-manual');
+    const voiding = uniqueName('req-void');
+    const k = key();
+    const res = await api.call(accountant, 'POST', '/vouchers', correction('3.21'), {
+      'idempotency-key': k,
+      'x-request-id': posting,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.headers['x-request-id']).toBe(posting);
+    const v = json<Voucher>(res);
+    const voided = await api.call(
+      accountant,
+      'POST',
+      `/vouchers/${v.id}/void`,
+      { reason: 'typo' },
+      { 'x-request-id': voiding },
+    );
+    expect(voided.statusCode, voided.body).toBe(201);
+
+    const runs = [
+      [`finance-manual-${m.merchantId}-${k}`, posting, 'manual.adjustment', 'finance.voucher.posted'],
+      [`finance-void-${v.id}`, voiding, 'manual.void', 'finance.voucher.voided'],
+    ] as const;
+    for (const [workflowId, requestId, eventType, event] of runs) {
+      const handle = api.app.temporal.client.workflow.getHandle(workflowId);
+      expect((await handle.describe()).memo).toEqual({ eventType, requestId });
+      const started = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+      expect(defaultPayloadConverter.fromPayload(started.input!.payloads![0]!)).toMatchObject({ requestId });
+      // The worker's lines (activities) and the API's both name the workflow; every one carries the request.
+      const lines = captured.lines.filter((l) => l.workflowId === workflowId);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ event, requestId, voucherNumber: expect.any(String) }),
+      );
+      expect(lines.map((l) => l.requestId)).toEqual(lines.map(() => requestId));
+    }
   });
 
   it('logs the request id with the posting', () => {

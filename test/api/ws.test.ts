@@ -13,8 +13,7 @@ import { type PostingEvent } from '../../src/domain/events.js';
 import { twoLines } from '../../src/domain/posting-plan.js';
 import { createLivePublisher, type LivePublisher } from '../../src/live/publisher.js';
 import { LiveRelay } from '../../src/live/relay.js';
-import { postEventWorkflow } from '../../src/workflows/index.js';
-import { EVENT_TYPE, MERCHANT_ID } from '../../src/workflows/search-attributes.js';
+import { postEventStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { eventually } from '../support/ledger-view.js';
@@ -212,15 +211,7 @@ describe('GET /ws: live updates fanned out through Redis to every replica', () =
       occurredAt: '2026-11-25T10:00:00Z',
       data: { receiptId, currency: 'USD', total },
     };
-    const handle = await env.client.workflow.start(postEventWorkflow, {
-      taskQueue: temporal.taskQueue,
-      workflowId: `finance-event-${e.id}`,
-      args: [{ event: e, missingAccountRetryHours: 1 }],
-      typedSearchAttributes: [
-        { key: MERCHANT_ID, value: e.merchantId },
-        { key: EVENT_TYPE, value: e.type },
-      ],
-    });
+    const handle = await startWorkflow(env.client, temporal.taskQueue, postEventStart(e, {}));
     const result = await handle.result();
     if (result.outcome !== 'posted') throw new Error(`not posted: ${result.summary}`);
     return result.vouchers[0]!;

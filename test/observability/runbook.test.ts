@@ -9,7 +9,7 @@ import { type PostingEvent } from '../../src/domain/events.js';
 import { metrics } from '../../src/lib/metrics.js';
 import { startOutboxRelay } from '../../src/outbox/relay.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import { postEventWorkflow } from '../../src/workflows/index.js';
+import { postEventStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
@@ -96,10 +96,9 @@ function event(merchantId: string, type: PostingEvent['type'], data: Record<stri
 /** Runs the event's workflow to its end (result or failure) under `workflowId`. */
 async function runWorkflow(e: PostingEvent, workflowId = `finance-event-${e.id}`): Promise<unknown> {
   return withWorker(env, activities, async (taskQueue) => {
-    const handle = await env.client.workflow.start(postEventWorkflow, {
-      taskQueue,
+    const handle = await startWorkflow(env.client, taskQueue, {
+      ...postEventStart(e, {}),
       workflowId,
-      args: [{ event: e, missingAccountRetryHours: 1 }],
     });
     return handle.result().catch((err: unknown) => err);
   });
@@ -256,11 +255,7 @@ describe('the runbook finds what it promises', () => {
       costTotal: '0',
     });
     await withWorker(env, activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(postEventWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-${e.id}`,
-        args: [{ event: e, missingAccountRetryHours: 1 }],
-      });
+      const handle = await startWorkflow(env.client, taskQueue, postEventStart(e, {}));
       // The first attempt is refused and logged; the workflow would retry for an hour.
       const deadline = Date.now() + 20_000;
       while (Date.now() < deadline && !logs.lines.some((l) => l.merchantId === merchantId)) {
@@ -408,22 +403,22 @@ describe('the runbook finds what it promises', () => {
     expect(await metricValue(metrics.outboxOldestSeconds)).toBeGreaterThan(0);
   });
 
+  /** The runbook's request-trail query for one request id. */
+  const requestTrail = (requestId: string) =>
+    runQuery(`select(.requestId == "<id>") | {time, level, event, workflowId, voucherNumber, msg}`, [
+      '<id>',
+      requestId,
+    ]);
+
   it('request trail: every line an event’s workflow and activities write carries its request id', async () => {
     const { merchantId } = await createTestMerchant(prisma, logs.logger);
     const requestId = uniqueName('req');
     const e = event(merchantId, 'inventory.received', { receiptId: 'gr-1', currency: 'USD', total: '4' });
     await withWorker(env, activities, async (taskQueue) => {
-      const handle = await env.client.workflow.start(postEventWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-${e.id}`,
-        args: [{ event: e, requestId, missingAccountRetryHours: 1 }],
-      });
+      const handle = await startWorkflow(env.client, taskQueue, postEventStart(e, { requestId }));
       return handle.result();
     });
-    const trail = runQuery(
-      `select(.requestId == "<id>") | {time, level, event, workflowId, voucherNumber, msg}`,
-      ['<id>', requestId],
-    );
+    const trail = requestTrail(requestId);
     expect(trail).toContainEqual(
       expect.objectContaining({
         event: 'finance.voucher.posted',
@@ -431,6 +426,45 @@ describe('the runbook finds what it promises', () => {
         voucherNumber: expect.stringMatching(/^PU-/),
       }),
     );
+  });
+
+  it('request trail: an API request’s X-Request-Id finds its own lines and its manual voucher’s activity lines', async () => {
+    const { merchantId, accounts } = await createTestMerchant(prisma, logs.logger);
+    const requestId = uniqueName('req-api');
+    const accountant = uniqueName('runbook-accountant');
+    await withWorker(env, activities, async (taskQueue) => {
+      const api = await createTestApi({ logger: logs.logger, taskQueue });
+      try {
+        await api.grant(accountant, 'accountant', merchantId);
+        const res = await api.call(
+          accountant,
+          'POST',
+          '/vouchers',
+          {
+            merchantId,
+            type: 'TRANSFER',
+            lines: [
+              { accountId: accounts.BANK, direction: 'DEBIT', amount: '5.00' },
+              { accountId: accounts.CASH, direction: 'CREDIT', amount: '5.00' },
+            ],
+          },
+          { 'idempotency-key': uniqueName('key'), 'x-request-id': requestId },
+        );
+        expect(res.statusCode, res.body).toBe(201);
+      } finally {
+        await api.close();
+      }
+    });
+    const trail = requestTrail(requestId);
+    // The worker's line (the activity that posted) and the API's own lines.
+    expect(trail).toContainEqual(
+      expect.objectContaining({
+        event: 'finance.voucher.posted',
+        workflowId: expect.stringMatching(new RegExp(`^finance-manual-${merchantId}-`)),
+        voucherNumber: expect.stringMatching(/^TR-/),
+      }),
+    );
+    expect(trail).toContainEqual(expect.objectContaining({ msg: 'manual voucher posted' }));
   });
 
   it('event conflict: finance.event.conflict with both fingerprints, and finance_event_conflicts_total', async () => {

@@ -1,4 +1,5 @@
 import { CLIENT_ADDRESSES } from './rows/client-address.js';
+import { EVENTS } from './rows/events.js';
 import { IDENTITIES } from './rows/identity.js';
 import { INPUT } from './rows/input.js';
 import { ORACLE } from './rows/oracle.js';
@@ -18,6 +19,7 @@ import { WORKFLOWS } from './rows/workflows.js';
  *   {mine.CASH} {theirs.BANK} …           account ids by code; {noAccount}: an id no account has
  *   {mine.voucher} {theirs.voucher}       a SALE voucher of that merchant, posted for the row; {noVoucher}
  *   {theirs.integration}                  a payment integration of `theirs`; {noIntegration}
+ *   {mine.event} {theirs.event}           an ingested event's record (RECEIVED) of that merchant; {noEvent}
  *   {viewer} {accountant} {admin}         users granted that role on `mine`
  *   {adminOfBoth}                         a user who is admin on `mine` and on `theirs`
  *   {stranger}                            a user with no grant at all
@@ -127,6 +129,7 @@ export const ATTACK_THEMES: { theme: string; rows: Attack[] }[] = [
   { theme: 'client addresses behind the reverse proxy', rows: CLIENT_ADDRESSES },
   { theme: 'nothing accepted that cannot be stored', rows: INPUT },
   { theme: 'another merchant’s entity answers like a missing one', rows: ORACLE },
+  { theme: 'ingested events: another tenant’s is missing, a bad filter is a 400', rows: EVENTS },
   { theme: 'the worker fails at once, with a code, whatever gets past the API', rows: WORKFLOWS },
 ];
 

@@ -21,7 +21,7 @@ import {
   type TestApi,
   type TestIdentity,
 } from '../api/support.js';
-import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
+import { createTestMerchant, recordTestEvent, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
 import {
@@ -140,6 +140,7 @@ describe('attack table', () => {
       noAccount: testIds.nextString(),
       noVoucher: testIds.nextString(),
       noIntegration: testIds.nextString(),
+      noEvent: uniqueName('evt-none'),
       viewer: user('attack-viewer'),
       accountant: user('attack-accountant'),
       admin: user('attack-admin'),
@@ -184,6 +185,8 @@ describe('attack table', () => {
       if (name === 'now') return new Date().toISOString();
       if (name === 'mine.voucher') return sale(fixture.mine!);
       if (name === 'theirs.voucher') return sale(fixture.theirs!);
+      if (name === 'mine.event') return recordTestEvent(prisma, fixture.mine!);
+      if (name === 'theirs.event') return recordTestEvent(prisma, fixture.theirs!);
       if (name === 'target' && row.target) return fillText(row.target);
       const [kind, n] = name.split(':');
       if (kind === 'text') return textOf(Number(n));

@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities/index.js';
 import { ensureTopics } from '../../src/ingest/topics.js';
-import { postEventWorkflow } from '../../src/workflows/index.js';
+import { postEventStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
 import { testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
@@ -79,29 +79,22 @@ describe('the local stack answers', () => {
     );
     const activities = createActivities({ db: dbOf(prisma), ids: testIds, logger: capturingLogger().logger });
     // A payment without a finance source completes as skipped: the workflow runs, no activity needs the DB.
-    const result = await withWorker(env, activities, (taskQueue) =>
-      env.client.workflow.execute(postEventWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-${uniqueName('conn')}`,
-        args: [
-          {
-            event: {
-              id: uniqueName('evt'),
-              type: 'sale.payment.captured',
-              merchantId: '1',
-              occurredAt: new Date().toISOString(),
-              data: {
-                paymentId: 'p',
-                orderId: 'o',
-                amount: '1.00',
-                currency: 'USD',
-                method: 'cash',
-                financeSourceId: null,
-              },
-            },
-          },
-        ],
-      }),
+    const event = {
+      id: uniqueName('evt'),
+      type: 'sale.payment.captured' as const,
+      merchantId: '1',
+      occurredAt: new Date().toISOString(),
+      data: {
+        paymentId: 'p',
+        orderId: 'o',
+        amount: '1.00',
+        currency: 'USD',
+        method: 'cash',
+        financeSourceId: null,
+      },
+    };
+    const result = await withWorker(env, activities, async (taskQueue) =>
+      (await startWorkflow(env.client, taskQueue, postEventStart(event, {}))).result(),
     );
     expect(result.outcome).toBe('skipped');
   });

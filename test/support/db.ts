@@ -4,9 +4,11 @@ import { createPrisma, type PrismaClient } from '../../src/db/client.js';
 import { dbOf } from '../../src/db/executor.js';
 import { applyMigrations } from '../../src/db/migrate.js';
 import { applyMerchantChange } from '../../src/activities/merchants.js';
+import { recordEvents } from '../../src/db/events.js';
+import { canonicalJson, sha256Hex } from '../../src/lib/canonical-json.js';
 import { IdGenerator } from '../../src/lib/ids.js';
 import { type Logger } from '../../src/lib/logger.js';
-import { testEnv, uniqueMerchantId } from './env.js';
+import { testEnv, uniqueMerchantId, uniqueName } from './env.js';
 
 let migrated: Promise<unknown> | undefined;
 
@@ -69,4 +71,28 @@ export async function createScratchDatabase(prefix: string): Promise<ScratchData
   const url = new URL(testEnv.dbUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** A sale event's record as ingest writes it before the workflow starts (RECEIVED, from sale.events 2@41). Returns its id. */
+export async function recordTestEvent(prisma: PrismaClient, merchantId: string): Promise<string> {
+  const id = uniqueName('evt');
+  const envelope = canonicalJson({ id, type: 'sale.order.completed', merchantId });
+  await recordEvents(dbOf(prisma), [
+    {
+      id,
+      merchantId,
+      type: 'sale.order.completed',
+      fingerprint: sha256Hex(envelope),
+      envelope,
+      topic: 'sale.events',
+      partition: 2,
+      offset: '41',
+      status: 'RECEIVED',
+      failureCode: null,
+      failureMessage: null,
+      workflowId: `finance-event-${id}`,
+      requestId: 'req-1',
+    },
+  ]);
+  return id;
 }

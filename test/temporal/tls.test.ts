@@ -9,8 +9,7 @@ import { dbOf } from '../../src/db/executor.js';
 import { type PostingEvent } from '../../src/domain/events.js';
 import { createTemporalClient } from '../../src/temporal/client.js';
 import { connectionOptions } from '../../src/temporal/connection.js';
-import { postEventWorkflow } from '../../src/workflows/index.js';
-import { EVENT_TYPE, MERCHANT_ID } from '../../src/workflows/search-attributes.js';
+import { postEventStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
@@ -77,15 +76,7 @@ describe('Temporal over TLS', () => {
         connection: native,
         activities,
       };
-      const handle = await client.workflow.start(postEventWorkflow, {
-        taskQueue: temporal.taskQueue,
-        workflowId: `finance-event-${event.id}`,
-        args: [{ event, missingAccountRetryHours: 1 }],
-        typedSearchAttributes: [
-          { key: MERCHANT_ID, value: event.merchantId },
-          { key: EVENT_TYPE, value: event.type },
-        ],
-      });
+      const handle = await startWorkflow(client, temporal.taskQueue, postEventStart(event, {}));
       expect(await withTestWorker(worker, () => handle.result())).toMatchObject({ outcome: 'posted' });
     } finally {
       await native.close();

@@ -5,14 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Activities, createActivities } from '../../src/activities/index.js';
 import { type PrismaClient } from '../../src/db/client.js';
 import { dbOf } from '../../src/db/executor.js';
-import { type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
+import { type MerchantChange, type MerchantRecord, type PostingEvent } from '../../src/domain/events.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import {
-  manualVoucherWorkflow,
-  postEventWorkflow,
-  provisionMerchantWorkflow,
-} from '../../src/workflows/index.js';
-import { EVENT_TYPE, MERCHANT_ID, VOUCHER_NUMBER } from '../../src/workflows/search-attributes.js';
+import { postEventStart, provisionMerchantStart, startWorkflow } from '../../src/temporal/workflow-starts.js';
+import { manualVoucherWorkflow } from '../../src/workflows/index.js';
+import { VOUCHER_NUMBER } from '../../src/workflows/search-attributes.js';
 import { type PostEventResult } from '../../src/workflows/types.js';
 import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId, uniqueName } from '../support/env.js';
@@ -52,18 +49,20 @@ function event<T extends PostingEvent['type']>(
   } as PostingEvent;
 }
 
-/** Starts the event's workflow as ingest does (same ID scheme, same search attributes). */
+/** Starts the event's workflow as ingest does. */
 function startPosting(taskQueue: string, e: PostingEvent) {
-  return env.client.workflow.start(postEventWorkflow, {
-    taskQueue,
-    workflowId: `finance-event-${e.id}`,
-    args: [{ event: e }],
-    typedSearchAttributes: [
-      { key: MERCHANT_ID, value: e.merchantId },
-      { key: EVENT_TYPE, value: e.type },
-    ],
-  });
+  return startWorkflow(env.client, taskQueue, postEventStart(e, {}));
 }
+
+/** Applies a merchant CDC change as ingest does (ID from merchant and position, as for an LSN). */
+const provision = async (taskQueue: string, change: MerchantChange) =>
+  (
+    await startWorkflow(
+      env.client,
+      taskQueue,
+      provisionMerchantStart(change, `finance-event-merchant-${change.merchant.id}-${change.position}`, {}),
+    )
+  ).result();
 
 const post = (e: PostingEvent): Promise<PostEventResult> =>
   withWorker(env, activities, async (taskQueue) => (await startPosting(taskQueue, e)).result());
@@ -303,20 +302,15 @@ describe.concurrent('events that arrive before their merchant', () => {
     });
     const result = await withWorker(env, activities, async (taskQueue) => {
       const handle = await startPosting(taskQueue, e);
-      await new Promise((r) => setTimeout(r, 5_000));
+      // The local activity's quick retries take ~7 s (1 + 2 + 4); after them the event waits as a normal activity.
+      await new Promise((r) => setTimeout(r, 9_000));
       expect((await ledgerOf(prisma, merchantId)).vouchers).toEqual([]);
-      await env.client.workflow.execute(provisionMerchantWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-merchant-${merchantId}-100`,
-        args: [
-          {
-            change: {
-              op: 'c',
-              position: '100',
-              merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
-            },
-          },
-        ],
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      expect(pending.map((a) => a.activityType?.name)).toEqual(['postEventVouchers']);
+      await provision(taskQueue, {
+        op: 'c',
+        position: '100',
+        merchant: { id: merchantId, name: 'Late', currency: 'USD', status: 'ACTIVE' },
       });
       return handle.result();
     });
@@ -360,7 +354,7 @@ describe.concurrent('events that arrive before their merchant', () => {
       `merchant ${merchantId} does not exist yet`,
     );
     expect((failure as WorkflowFailedError).cause!.message).toContain('gave up after retrying for');
-    // Backoff 1, 2, 4 s: the attempt after the window's 3 s is the last (the window counts from the first attempt).
+    // Quick retries (~7 s), then the first attempt of the wait is past the 3 s window: it fails for good.
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
@@ -370,11 +364,7 @@ describe.concurrent('provisionMerchantWorkflow applies merchant CDC', () => {
     const merchantId = uniqueMerchantId();
     const merchant: MerchantRecord = { id: merchantId, name: 'Acme', currency: 'USD', status: 'ACTIVE' };
     const apply = (taskQueue: string, op: 'c' | 'u' | 'd', position: string, m = merchant) =>
-      env.client.workflow.execute(provisionMerchantWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-merchant-${merchantId}-${position}`,
-        args: [{ change: { op, position, merchant: m } }],
-      });
+      provision(taskQueue, { op, position, merchant: m });
     const results = await withWorker(env, activities, async (taskQueue) => [
       await apply(taskQueue, 'c', '10'),
       await apply(taskQueue, 'u', '20', { ...merchant, name: 'Acme Ltd' }),
@@ -399,18 +389,10 @@ describe.concurrent('provisionMerchantWorkflow applies merchant CDC', () => {
   it('a delete for a merchant never seen creates nothing', async () => {
     const merchantId = uniqueMerchantId();
     const result = await withWorker(env, activities, (taskQueue) =>
-      env.client.workflow.execute(provisionMerchantWorkflow, {
-        taskQueue,
-        workflowId: `finance-event-merchant-${merchantId}-1`,
-        args: [
-          {
-            change: {
-              op: 'd',
-              position: '1',
-              merchant: { id: merchantId, name: '', currency: '', status: 'INACTIVE' },
-            },
-          },
-        ],
+      provision(taskQueue, {
+        op: 'd',
+        position: '1',
+        merchant: { id: merchantId, name: '', currency: '', status: 'INACTIVE' },
       }),
     );
     expect(result).toMatchObject({ applied: false });

@@ -11,14 +11,8 @@ import { voidability } from '../../domain/vouchers.js';
 import { ApiError, notFound } from '../errors.js';
 import { cursorDate, cursorId, decodeCursor, encodeCursor, page, parseInstant } from '../pagination.js';
 import { principalOf, readScope, requireAction, visibleOr404 } from '../plugins/auth.js';
-import {
-  manualWorkflowId,
-  requestHash,
-  runWorkflow,
-  voidWorkflowId,
-  type ManualRun,
-  type VoidRun,
-} from '../workflow-runs.js';
+import { requestHash, runWorkflow, type ManualRun, type VoidRun } from '../workflow-runs.js';
+import { manualVoucherStart, voidVoucherStart } from '../../temporal/workflow-starts.js';
 import { ERRORS, IdParams } from '../schemas/common.js';
 import {
   IdempotencyKeyHeader,
@@ -114,7 +108,23 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       const manual = toManualRequest(body);
       if (!(await findMerchant(app.db, body.merchantId))) throw notFound('merchant');
 
-      const workflowId = manualWorkflowId(body.merchantId, key);
+      const start = manualVoucherStart(
+        {
+          request: manual,
+          context: {
+            merchantId: body.merchantId,
+            idempotencyKey: key,
+            createdBy: sub,
+            postedAt: (body.postedAt
+              ? checkManualPostedAt(body.postedAt, new Date())
+              : new Date()
+            ).toISOString(),
+            ...(body.description ? { description: body.description } : {}),
+          },
+        },
+        request.id,
+      );
+      const { workflowId } = start;
       const claim = await claimIdempotencyKey(app.db, {
         merchantId: body.merchantId,
         key,
@@ -132,30 +142,7 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
         { merchantId: body.merchantId, workflowId, replay: !claim.first },
         'manual voucher requested',
       );
-      const run: ManualRun = await runWorkflow(
-        app,
-        {
-          workflowType: 'manualVoucherWorkflow',
-          workflowId,
-          merchantId: body.merchantId,
-          eventType: `manual.${body.type.toLowerCase()}`,
-          summary: `manual ${body.type} for merchant ${body.merchantId} by ${sub}`,
-          input: {
-            request: manual,
-            context: {
-              merchantId: body.merchantId,
-              idempotencyKey: key,
-              createdBy: sub,
-              postedAt: (body.postedAt
-                ? checkManualPostedAt(body.postedAt, new Date())
-                : new Date()
-              ).toISOString(),
-              ...(body.description ? { description: body.description } : {}),
-            },
-          },
-        },
-        opts.waitMs,
-      );
+      const run: ManualRun = await runWorkflow(app, start, opts.waitMs);
       if (run.kind === 'pending') return pending(reply, workflowId);
       if (run.result.outcome === 'nothing_to_post') {
         return reply.status(200).send({ outcome: 'nothing_to_post' as const, message: run.result.summary });
@@ -196,25 +183,19 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<VoucherRouteOptions> = asy
       if (!rule.voidable)
         throw new ApiError('VOUCHER_NOT_VOIDABLE', `voucher ${original.voucherNumber}: ${rule.reason}`);
       const { sub } = principalOf(request);
-      const workflowId = voidWorkflowId(original.id);
-      const run: VoidRun = await runWorkflow(
-        app,
+      const start = voidVoucherStart(
         {
-          workflowType: 'voidVoucherWorkflow',
-          workflowId,
+          voucherId: original.id,
           merchantId: original.merchantId,
-          eventType: 'manual.void',
-          summary: `void ${original.voucherNumber} by ${sub}`,
-          input: {
-            voucherId: original.id,
-            merchantId: original.merchantId,
-            reason: request.body.reason,
-            requestedBy: sub,
-            date: request.body.date ?? 'original',
-          },
+          reason: request.body.reason,
+          requestedBy: sub,
+          date: request.body.date ?? 'original',
         },
-        opts.waitMs,
+        original.voucherNumber,
+        request.id,
       );
+      const { workflowId } = start;
+      const run: VoidRun = await runWorkflow(app, start, opts.waitMs);
       if (run.kind === 'pending') return pending(reply, workflowId);
       const reversal = await voucherById(request, run.result.reversal.voucherId);
       // The worker logged finance.voucher.voided when it committed; this is the request's answer.

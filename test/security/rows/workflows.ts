@@ -100,7 +100,6 @@ export const WORKFLOWS: Attack[] = [
             costTotal: '0',
           },
         },
-        missingAccountRetryHours: 1,
       },
     },
     expect: { failure: 'UNSTORABLE_VALUE', attempts: 1 },
