@@ -82,7 +82,7 @@ export async function listPeriods(db: Db, merchantId: string): Promise<MerchantP
  * The first key of the merchant's period gate, an advisory lock in the
  * two-integer key space (the second key is the merchant id's hash; two
  * merchants sharing a hash only wait for each other's closes). Postings take
- * it shared (through finance.period_closed_until, whose migration holds the
+ * it shared (through finance.period_closed_until, whose latest migration holds the
  * same number), closes and reopens exclusive.
  */
 const PERIOD_GATE = 0x5045_5244; // "PERD"

@@ -206,10 +206,12 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
     ), closing AS (
       SELECT DISTINCT ON (acc) acc, balance_after, seq FROM computed ORDER BY acc, line_number DESC
     ), accounts AS (
+      -- The merchant's condition lets the plan reach the rows through the merchant's index: the statement runs
+      -- on a generic plan, which cannot know that closing has a row or two, and hash-joined it to every account.
       UPDATE finance."FinanceAccount" a
          SET balance = c.balance_after, posting_sequence = c.seq, updated_at = now()
         FROM closing c, verdict
-       WHERE a.id = c.acc AND verdict.outcome = 'OK'
+       WHERE a.merchant_id = ${p.merchantId}::bigint AND a.id = c.acc AND verdict.outcome = 'OK'
       RETURNING a.id, a.code, a.type, a.normal_balance, a.balance, a.posting_sequence
     ), lines AS (
       -- Written before the voucher row (its id is known): the foreign key is checked at the end of the statement.
@@ -273,10 +275,11 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
                                AS kind) k
       RETURNING seq
     )
+    -- Sub-selects run in the order of this list: what needs no number comes before voucher_number, which takes
+    -- the counter (the lock every posting of the merchant queues on) and so starts the part held until commit.
     SELECT verdict.outcome AS verdict,
            (SELECT currency FROM merchant) AS merchant_currency,
            (SELECT row_to_json(e) FROM existing e) AS existing,
-           (SELECT voucher_number FROM voucher) AS voucher_number,
            (SELECT json_agg(json_build_object(
                      'id', a.id::text, 'code', a.code, 'type', a.type, 'normalBalance', a.normal_balance,
                      'opening', l.balance::text, 'balance', a.balance::text, 'postingSequence', a.posting_sequence::text)
@@ -287,6 +290,7 @@ export async function runPostingStatement(db: Db, p: PostingStatementInput): Pro
              WHERE account_id IS NOT NULL AND (acc IS NULL OR deleted)) AS missing_ids,
            (SELECT array_agg(DISTINCT acc_code || ' (' || acc || ') is ' || lower(acc_status::text)) FROM computed
              WHERE acc_status <> 'ACTIVE') AS inactive,
+           (SELECT voucher_number FROM voucher) AS voucher_number,
            EXISTS (SELECT 1 FROM event_posted) AS event_posted,
            (SELECT seq::text FROM outbox) AS outbox_seq,
            (SELECT posted_at FROM voucher) AS posted_at,
