@@ -393,13 +393,19 @@ describe('attack table', () => {
     const recording = events
       .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordEventOutcome')
       .map((e) => String(e.eventId));
-    const attempts = events
-      .filter(
-        (e) =>
-          e.activityTaskStartedEventAttributes &&
-          !recording.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
-      )
-      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes!.attempt ?? 1), 0);
+    const attempts =
+      events
+        .filter(
+          (e) =>
+            e.activityTaskStartedEventAttributes &&
+            !recording.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+        )
+        .reduce((n, e) => n + (e.activityTaskStartedEventAttributes!.attempt ?? 1), 0) +
+      // A local activity's marker records the attempt it ended on.
+      events.reduce((n, e) => {
+        const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+        return data ? n + (JSON.parse(Buffer.from(data).toString('utf8')) as { attempt: number }).attempt : n;
+      }, 0);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
