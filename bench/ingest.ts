@@ -21,6 +21,7 @@ import { IdGenerator } from '../src/lib/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { startOutboxRelay } from '../src/outbox/relay.js';
 import { installTemporalRuntime } from '../src/temporal/runtime.js';
+import { registerLocalWorker } from '../src/temporal/local-worker.js';
 import { workflowsPath } from '../src/temporal/worker.js';
 import { ensureDatabase } from './ledger.js';
 import { fmt, percentile } from './stats.js';
@@ -251,6 +252,13 @@ async function startInProcess(db: Db, env: Record<string, string>): Promise<{ st
     maxConcurrentWorkflowTaskExecutions: WORKER_WORKFLOW_TASKS,
   });
   const running = worker.run();
+  // As the worker role does in RUN_MODE=all: ingest's starts on this connection are eager.
+  const withdraw = registerLocalWorker({
+    connection: nativeConnection,
+    namespace: NAMESPACE,
+    taskQueue: temporal.taskQueue,
+    payloadKeys: [],
+  });
   const ingest = await createIngest({
     kafka: kafkaConfig,
     temporal,
@@ -272,6 +280,7 @@ async function startInProcess(db: Db, env: Record<string, string>): Promise<{ st
     async stop() {
       await ingest.stop();
       await relay?.stop();
+      withdraw();
       worker.shutdown();
       await running;
       await nativeConnection.close();

@@ -163,6 +163,25 @@ export async function markEventPosted(db: Db, id: string, runId: string | null):
            failure_message = NULL, finished_at = now(), updated_at = now()
      WHERE e.id = ${id} AND e.status <> 'POSTED'`);
 }
+/**
+ * Of these runs, the events whose record has reached a final status (POSTED,
+ * SKIPPED or FAILED); with a run id, written by that run (a redelivered event
+ * still shows its earlier run's FAILED until the new run is marked STARTED).
+ */
+export async function finishedRuns(db: Db, runs: { id: string; runId: string | null }[]): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const rows = await db.query<{ id: string }>(
+    Prisma.sql`
+    SELECT DISTINCT w.id
+      FROM unnest(${runs.map((r) => r.id)}::text[], ${runs.map((r) => r.runId)}::text[]) AS w(id, run_id)
+      JOIN finance."FinanceEvent" e ON e.id = w.id
+     WHERE e.status IN ('POSTED', 'SKIPPED', 'FAILED')
+       AND (w.run_id IS NULL OR e.run_id = w.run_id)`,
+    { name: 'finance_finished_runs' },
+  );
+  return rows.map((r) => r.id);
+}
+
 export interface EventRow {
   id: string;
   merchantId: string | null;

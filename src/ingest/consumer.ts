@@ -12,7 +12,9 @@ import { OpenWorkflows } from './open-workflows.js';
 import { type EventConflict, recordDecisions, reportConflict } from './records.js';
 import { type Dlq, type IngestDecision } from './results.js';
 import { type IngestStart, type MessageOrigin } from '../temporal/workflow-starts.js';
-import { type StartWorkflow, type WhenClosed } from './workflow-starter.js';
+import { EVENT_WORKFLOW_PREFIX } from '../workflows/ids.js';
+import { type WhenDone } from './run-watcher.js';
+import { type StartWorkflow } from './workflow-starter.js';
 
 export interface IngestConsumerOptions {
   kafka: Kafka;
@@ -35,7 +37,7 @@ export interface IngestConsumerOptions {
    * closed. Merchant CDC is never held back: provisioning a merchant is what
    * lets events waiting for it finish.
    */
-  openWorkflows: { limit: number; whenClosed: WhenClosed };
+  openWorkflows: { limit: number; whenDone: WhenDone };
   /** The consumer group's session, heartbeat and rebalance timeouts (`consumerGroupTimeouts`, kafka.ts). */
   group: ConsumerGroupTimeouts;
 }
@@ -77,7 +79,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   const backoff = new PartitionBackoff(options.backoff ?? { initialMs: 1_000, maxMs: 15_000 });
   const stats: IngestStats = { started: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
   const open = new OpenWorkflows(options.openWorkflows.limit);
-  const { whenClosed } = options.openWorkflows;
+  const { whenDone } = options.openWorkflows;
   const { heartbeatInterval } = options.group;
   const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, ...options.group });
 
@@ -99,7 +101,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
 
   /**
    * Starts one workflow; accepted when Temporal holds it (now or before). Never throws.
-   * A held slot is given back when the workflow closes (a duplicate may still be running
+   * A held slot is given back when the run is done (a duplicate may still be running
    * from an earlier delivery, so it is watched too), or at once when the start was refused.
    */
   async function start(
@@ -110,7 +112,10 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   ): Promise<{ accepted: boolean; runId?: string }> {
     const outcome = await startOnce(at, request, recorded);
     if (holdsSlot) {
-      if (outcome.accepted) void whenClosed(request.workflowId, outcome.runId).then(() => open.release());
+      if (outcome.accepted)
+        void whenDone(request.workflowId.slice(EVENT_WORKFLOW_PREFIX.length), outcome.runId).then(() =>
+          open.release(),
+        );
       else open.release();
     }
     return outcome;

@@ -4,12 +4,14 @@ import { type Db, ping } from '../db/executor.js';
 import { type Logger } from '../lib/logger.js';
 import { NotReady } from '../lib/readiness.js';
 import { createTemporalClient } from '../temporal/client.js';
+import { localWorkerClient } from '../temporal/local-worker.js';
 import { createIngestConsumer, type IngestStats } from './consumer.js';
 import { type TopicRole } from './decode.js';
 import { consumerGroupTimeouts, createKafka } from './kafka.js';
 import { type LagMonitor, startLagMonitor } from './lag.js';
 import { ensureTopics } from './topics.js';
-import { createCloseWatcher, createWorkflowStarter } from './workflow-starter.js';
+import { createRunWatcher } from './run-watcher.js';
+import { createWorkflowStarter } from './workflow-starter.js';
 
 /**
  * How long an open workflow counts against the bound. A posting finishes in
@@ -17,6 +19,8 @@ import { createCloseWatcher, createWorkflowStarter } from './workflow-starter.js
  * account, on a retry timer) and costs Temporal nothing while it waits.
  */
 const OPEN_WORKFLOW_LEASE_MS = 60_000;
+/** How often the open runs' event records are read (one query for all): the slack in freeing a slot. */
+const RUN_POLL_MS = 50;
 
 export interface IngestOptions {
   kafka: KafkaConfig;
@@ -96,6 +100,7 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       db: options.db,
       startWorkflow: createWorkflowStarter({
         client,
+        localWorkerClient: () => localWorkerClient(temporal.namespace, temporal.taskQueue),
         taskQueue: temporal.taskQueue,
         startTimeoutMs: options.startTimeoutMs ?? 10_000,
       }),
@@ -103,7 +108,7 @@ export async function createIngest(options: IngestOptions): Promise<RunningInges
       partitionsConsumedConcurrently: config.topicPartitions,
       openWorkflows: {
         limit: config.maxOpenWorkflows,
-        whenClosed: createCloseWatcher(client, OPEN_WORKFLOW_LEASE_MS),
+        whenDone: createRunWatcher(options.db, { leaseMs: OPEN_WORKFLOW_LEASE_MS, pollMs: RUN_POLL_MS }),
       },
       group: consumerGroupTimeouts(config.sessionTimeoutMs),
       ...(options.startsInFlightPerPartition

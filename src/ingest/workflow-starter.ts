@@ -18,6 +18,8 @@ export type StartOutcome =
 
 export interface WorkflowStarterOptions {
   client: Client;
+  /** A client on a worker of this process polling the task queue, if there is one now: its starts are eager. */
+  localWorkerClient?: () => Client | undefined;
   taskQueue: string;
   /** Bound on one start call, including the client's own retries (it has no default deadline). */
   startTimeoutMs: number;
@@ -34,46 +36,22 @@ export type StartWorkflow = (request: IngestStart) => Promise<StartOutcome>;
  */
 export function createWorkflowStarter({
   client,
+  localWorkerClient,
   taskQueue,
   startTimeoutMs,
 }: WorkflowStarterOptions): StartWorkflow {
   return async (request) => {
+    const local = localWorkerClient?.();
+    const via = local ?? client;
     try {
-      const runId = await client.withDeadline(Date.now() + startTimeoutMs, async () => {
-        const handle = await startWorkflow(client, taskQueue, request);
+      const runId = await via.withDeadline(Date.now() + startTimeoutMs, async () => {
+        const handle = await startWorkflow(via, taskQueue, request, { eager: local !== undefined });
         return handle.firstExecutionRunId;
       });
       return { kind: 'started', runId };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'duplicate' };
       return { kind: 'failed', code: failureCode(err), message: (err as Error)?.message ?? String(err) };
-    }
-  };
-}
-
-/** Resolves once the workflow closed (however it ended), or at the latest after `leaseMs`. Never rejects. */
-export type WhenClosed = (workflowId: string, runId?: string) => Promise<void>;
-
-/**
- * How ingest learns that a workflow it holds a slot for has closed: the
- * handle's `result()`, a long poll of the workflow's history for its close
- * event. The server answers it when the workflow closes (or re-arms it about
- * every 20 s), so an open workflow costs one waiting call, not a poll loop,
- * and ingest needs no worker in its process and no visibility query (which
- * lags). A completed, failed, terminated or timed-out workflow all end the
- * wait; so does an error reaching Temporal, as does the lease: a workflow
- * still open after it is waiting (a missing account, retry backoff), not
- * working, and must not hold the bound, or events waiting for a merchant
- * could stall the very ingest that would provision it.
- */
-export function createCloseWatcher(client: Client, leaseMs: number): WhenClosed {
-  return async (workflowId, runId) => {
-    try {
-      await client.withDeadline(Date.now() + leaseMs, () =>
-        client.workflow.getHandle(workflowId, runId).result(),
-      );
-    } catch {
-      // Closed unsuccessfully, still open at the lease's end, or Temporal unreachable: it stops counting either way.
     }
   };
 }

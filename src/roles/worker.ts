@@ -7,6 +7,7 @@ import { NotReady } from '../lib/readiness.js';
 import { createLivePublisher } from '../live/publisher.js';
 import { startOutboxRelay } from '../outbox/relay.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
+import { registerLocalWorker } from '../temporal/local-worker.js';
 import { createWorker } from '../temporal/worker.js';
 import { databaseAnswers, temporalAnswers } from './boot-probes.js';
 import { type RoleDefinition } from './types.js';
@@ -64,6 +65,12 @@ export const workerRole: RoleDefinition = {
       throw err;
     }
     const { worker, connection } = created;
+    const withdraw = registerLocalWorker({
+      connection,
+      namespace: temporal.namespace,
+      taskQueue: temporal.taskQueue,
+      payloadKeys: temporal.payloadKeys,
+    });
     const kafka = config.kafka!;
     const relay = startOutboxRelay({
       db: dbOf(prisma),
@@ -74,6 +81,7 @@ export const workerRole: RoleDefinition = {
       ...config.outbox!,
     });
     const done = worker.run().finally(async () => {
+      withdraw();
       await relay.stop();
       await connection.close();
       await closePrisma(prisma);

@@ -133,6 +133,7 @@ export async function startWorkflow<S extends WorkflowStart>(
   client: Client,
   taskQueue: string,
   start: S,
+  { eager = false }: { eager?: boolean } = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[S['workflowType']]>> {
   return client.workflow.start<Workflows[S['workflowType']]>(start.workflowType, {
     taskQueue,
@@ -146,6 +147,8 @@ export async function startWorkflow<S extends WorkflowStart>(
     staticSummary: start.summary,
     staticDetails: detailsOf(start),
     args: [start.input] as Parameters<Workflows[S['workflowType']]>,
+    // Only on the worker's own connection (temporal/local-worker.ts); the server may still decline.
+    ...(eager ? { requestEagerStart: true } : {}),
   });
 }
 
