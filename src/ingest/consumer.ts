@@ -141,7 +141,7 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
         stats.started += 1;
         metrics.workflowStarts.inc({ outcome: 'started' });
         log.info(
-          { ...fields, runId: outcome.runId, event: 'finance.ingest.workflow_started' },
+          { ...fields, runId: outcome.runId, eager: outcome.eager, event: 'finance.ingest.workflow_started' },
           `workflow started: ${request.summary}`,
         );
         return { accepted: true, runId: outcome.runId };

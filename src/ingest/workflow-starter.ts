@@ -12,7 +12,8 @@ import { type IngestStart, startWorkflow } from '../temporal/workflow-starts.js'
  * start whose reply was lost). Only then may the Kafka offset move on.
  */
 export type StartOutcome =
-  | { kind: 'started'; runId: string }
+  /** `eager`: the server handed the first workflow task back in the reply (temporal/local-worker.ts). */
+  | { kind: 'started'; runId: string; eager: boolean }
   | { kind: 'duplicate' }
   | { kind: 'failed'; code: string; message: string };
 
@@ -44,11 +45,10 @@ export function createWorkflowStarter({
     const local = localWorkerClient?.();
     const via = local ?? client;
     try {
-      const runId = await via.withDeadline(Date.now() + startTimeoutMs, async () => {
-        const handle = await startWorkflow(via, taskQueue, request, { eager: local !== undefined });
-        return handle.firstExecutionRunId;
-      });
-      return { kind: 'started', runId };
+      const handle = await via.withDeadline(Date.now() + startTimeoutMs, () =>
+        startWorkflow(via, taskQueue, request, { eager: local !== undefined }),
+      );
+      return { kind: 'started', runId: handle.firstExecutionRunId, eager: handle.eagerlyStarted };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'duplicate' };
       return { kind: 'failed', code: failureCode(err), message: (err as Error)?.message ?? String(err) };

@@ -106,7 +106,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const entries = await claimOutboxEntries(tx, batch);
       if (entries.length === 0) return 0;
       const send = await connected();
-      await send.send({ topic, acks: -1, messages: entries.map(messageOf) });
+      // In order, one request at a time (idempotent, one in flight): a merchant's entries stay a prefix.
+      for (const chunk of sendChunks(entries.map(messageOf), MAX_SEND_BYTES))
+        await send.send({ topic, acks: -1, messages: chunk });
       await options.afterPublish?.(entries);
       await markOutboxPublished(tx, entries);
       return entries.length;
@@ -177,6 +179,41 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 }
 
 /** The stored message as sent: key = merchant id (a merchant's messages share a partition), value = the stored bytes. */
+/**
+ * A pass may claim thousands of entries after an outage, and the broker
+ * refuses any partition's record batch above its `message.max.bytes` (1 MiB
+ * by default) with MESSAGE_TOO_LARGE, on every retry: the relay would never
+ * get past that backlog. Each request carries at most this many bytes of
+ * keys, values and headers.
+ */
+const MAX_SEND_BYTES = 512 * 1024;
+
+/** Splits messages, in order, into runs of at most `maxBytes` each (a larger message goes alone). */
+export function sendChunks(messages: Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function sizeOf(m: Message): number {
+  const len = (v: unknown) => (typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.byteLength(v) : 0);
+  const headers = Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + len(k) + len(v), 0);
+  // Record overhead (lengths, offsets, timestamps): a few dozen bytes at most.
+  return len(m.key) + len(m.value) + headers + 64;
+}
+
 function messageOf(entry: OutboxEntry): Message {
   return {
     key: entry.merchantId,

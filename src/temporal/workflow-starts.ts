@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Client,
-  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithStartDetails,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
@@ -134,7 +134,7 @@ export async function startWorkflow<S extends WorkflowStart>(
   taskQueue: string,
   start: S,
   { eager = false }: { eager?: boolean } = {},
-): Promise<WorkflowHandleWithFirstExecutionRunId<Workflows[S['workflowType']]>> {
+): Promise<WorkflowHandleWithStartDetails<Workflows[S['workflowType']]>> {
   return client.workflow.start<Workflows[S['workflowType']]>(start.workflowType, {
     taskQueue,
     workflowId: start.workflowId,
