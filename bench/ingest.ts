@@ -39,7 +39,7 @@ import { fmt, percentile } from './stats.js';
  *    and as two processes (RUN_MODE=ingest + RUN_MODE=worker, `src/main.ts`).
  * Steps 1–3 run in this process (like RUN_MODE=all) against the local stack.
  * Knobs: BENCH_SECONDS (15), BENCH_MERCHANTS (200), BENCH_STARTS_IN_FLIGHT (8 per partition),
- * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (40), BENCH_PARTITIONS (6),
+ * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (100), BENCH_PARTITIONS (6),
  * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow),
  * BENCH_OFFER_FACTORS (1.5,3), BENCH_MAX_OPEN_WORKFLOWS (the service's default),
  * BENCH_BACKLOG (0: no drain), BENCH_BACKLOG_MODES (all,separate),
@@ -53,7 +53,7 @@ const MERCHANTS = num('BENCH_MERCHANTS', 200);
 const PARTITIONS = num('BENCH_PARTITIONS', 6);
 const STARTS_IN_FLIGHT = num('BENCH_STARTS_IN_FLIGHT', 8);
 const WORKER_ACTIVITIES = num('BENCH_WORKER_ACTIVITIES', 100);
-const WORKER_WORKFLOW_TASKS = num('BENCH_WORKER_WORKFLOW_TASKS', 40);
+const WORKER_WORKFLOW_TASKS = num('BENCH_WORKER_WORKFLOW_TASKS', 100);
 /** Events offered per second in the sustained runs, as multiples of the ceiling. */
 const OFFER_FACTORS = (env.BENCH_OFFER_FACTORS ?? '1.5,3').split(',').map(Number);
 /** Ingest's bound on open workflows (APP_ENV_INGEST_MAX_OPEN_WORKFLOWS); unset: the service's default. */

@@ -65,7 +65,8 @@ export function parseTemporalConfig(env: Env) {
         .max(LONGEST_RETRY_WINDOW_HOURS)
         .default(DEFAULT_RETRY_WINDOW_HOURS),
       APP_ENV_WORKER_MAX_ACTIVITIES: intInRange(1, 1000, 100),
-      APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 40),
+      /** A posting runs as a local activity inside its workflow task, so this also bounds postings in flight (BENCHMARKS.md). */
+      APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 100),
       /** TLS to the Temporal frontend; implied by any of the TLS files, the server name or an API key. */
       APP_ENV_TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
       APP_ENV_TEMPORAL_TLS_CA_FILE: pemFile.optional(),

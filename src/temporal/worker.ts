@@ -36,7 +36,7 @@ export async function createWorker(
       sinks: financeSinks,
       dataConverter: dataConverter(options.payloadKeys),
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
-      maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 40,
+      maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
       // Let in-flight activities (DB transactions) finish on SIGTERM.
       shutdownGraceTime: '20 seconds',
     });
