@@ -40,6 +40,9 @@ import { fmt, percentile } from './stats.js';
  * Steps 1–3 run in this process (like RUN_MODE=all) against the local stack.
  * Knobs: BENCH_SECONDS (15), BENCH_MERCHANTS (200), BENCH_STARTS_IN_FLIGHT (8 per partition),
  * BENCH_WORKER_ACTIVITIES (100), BENCH_WORKER_WORKFLOW_TASKS (100), BENCH_PARTITIONS (6),
+ * BENCH_WORKER_WORKFLOW_POLLS, BENCH_WORKER_CACHED_WORKFLOWS (the SDK's defaults: 10 pollers, a cache sized
+ * from the heap), the service's worker and the ceiling's alike (the pollers also the worker process's),
+ * BENCH_STEADY (1 | 0: skip steps 2 and 3),
  * BENCH_CEILING_WORKFLOW (noopWorkflow | noopLocalWorkflow),
  * BENCH_OFFER_FACTORS (1.5,3), BENCH_MAX_OPEN_WORKFLOWS (the service's default),
  * BENCH_BACKLOG (0: no drain), BENCH_BACKLOG_MODES (all,separate),
@@ -54,8 +57,19 @@ const PARTITIONS = num('BENCH_PARTITIONS', 6);
 const STARTS_IN_FLIGHT = num('BENCH_STARTS_IN_FLIGHT', 8);
 const WORKER_ACTIVITIES = num('BENCH_WORKER_ACTIVITIES', 100);
 const WORKER_WORKFLOW_TASKS = num('BENCH_WORKER_WORKFLOW_TASKS', 100);
+const optionalNum = (name: string) => (env[name] ? Number(env[name]) : undefined);
+/** Worker options beyond the service's configuration, varied only to measure them. */
+const WORKER_TUNING = {
+  ...(optionalNum('BENCH_WORKER_WORKFLOW_POLLS') !== undefined && {
+    maxConcurrentWorkflowTaskPolls: optionalNum('BENCH_WORKER_WORKFLOW_POLLS'),
+  }),
+  ...(optionalNum('BENCH_WORKER_CACHED_WORKFLOWS') !== undefined && {
+    maxCachedWorkflows: optionalNum('BENCH_WORKER_CACHED_WORKFLOWS'),
+  }),
+};
 /** Events offered per second in the sustained runs, as multiples of the ceiling. */
 const OFFER_FACTORS = (env.BENCH_OFFER_FACTORS ?? '1.5,3').split(',').map(Number);
+const STEADY = env.BENCH_STEADY !== '0';
 /** Ingest's bound on open workflows (APP_ENV_INGEST_MAX_OPEN_WORKFLOWS); unset: the service's default. */
 const MAX_OPEN_WORKFLOWS = env.BENCH_MAX_OPEN_WORKFLOWS;
 const BACKLOG = num('BENCH_BACKLOG', 0);
@@ -77,7 +91,8 @@ type DrainMode = 'all' | 'separate';
 export async function runIngestBench(): Promise<void> {
   console.log(
     `\ningest: ${SECONDS} s per measurement, ${MERCHANTS} merchants, ${PARTITIONS} partitions, ` +
-      `${STARTS_IN_FLIGHT} starts in flight per partition, ` +
+      `${STARTS_IN_FLIGHT} starts in flight per partition, ${WORKER_WORKFLOW_TASKS} workflow task slots, ` +
+      `worker tuning ${JSON.stringify(WORKER_TUNING)}, ` +
       `at most ${MAX_OPEN_WORKFLOWS ?? 'the default'} open workflows per ingest, outbox relay ${OUTBOX_RELAY ? 'on' : 'off'}`,
   );
   installTemporalRuntime(logger);
@@ -91,42 +106,53 @@ export async function runIngestBench(): Promise<void> {
   const prisma = createPrisma({ url: DB_URL, poolSize: 30, applicationName: 'bench-ingest' });
   const db = dbOf(prisma);
   const merchants = await provisionMerchants(db);
-  const rig = await startRig(db, merchants);
-  try {
-    let best = 0;
-    for (const factor of OFFER_FACTORS) {
-      const offered = ceilingPerSecond * factor;
-      const flood = await offer(rig, offered, SECONDS);
-      const sustainedPerSecond = flood.postedInWindow / SECONDS;
-      best = Math.max(best, sustainedPerSecond);
-      console.log(
-        `  end to end, offered ${fmt(offered)} events/s (${factor}× the ceiling): sustained ${fmt(sustainedPerSecond, 1)} events/s ` +
-          `(${fmt(flood.vouchersInWindow / SECONDS, 1)} vouchers/s), ratio to the ceiling ${fmt(sustainedPerSecond / ceilingPerSecond, 2)} ` +
-          `(target ≥ 0.8), lag at end ${flood.lagAtEnd} messages`,
-      );
+  if (STEADY) {
+    const rig = await startRig(db, merchants);
+    try {
+      await steadyRuns(rig, ceilingPerSecond);
+    } finally {
+      await rig.stop();
     }
-    const rate = Math.max(1, best * 0.8);
-    const paced = await offer(rig, rate, SECONDS);
-    const sorted = [...paced.latenciesMs].sort((a, b) => a - b);
-    console.log(
-      `  at 80% (${fmt(rate, 1)} events/s): produce→commit p50 ${fmt(percentile(sorted, 50))} ms, ` +
-        `p99 ${fmt(percentile(sorted, 99))} ms (target p99 < 2000 ms)`,
-    );
-  } finally {
-    await rig.stop();
   }
   try {
     for (const mode of BACKLOG > 0 ? BACKLOG_MODES : []) {
+      // A drain lasts minutes: its ceiling is measured again just before it, under the same conditions.
+      const ceilingNow = await measureCeiling();
       const drained = await drainBacklog(db, merchants, mode);
       console.log(
         `  backlog of ${BACKLOG} events, ${mode === 'all' ? 'worker + ingest in one process' : 'ingest and worker as two processes'}: ` +
           `first voucher after ${fmt(drained.firstSeconds, 1)} s, drained at ${fmt(drained.perSecond, 1)} events/s ` +
-          `(ratio to the ceiling ${fmt(drained.perSecond / ceilingPerSecond, 2)}), all posted after ${fmt(drained.totalSeconds, 1)} s`,
+          `(ratio to the ceiling measured just before it, ${fmt(ceilingNow, 1)} workflows/s: ${fmt(drained.perSecond / ceilingNow, 2)}; ` +
+          `to the first: ${fmt(drained.perSecond / ceilingPerSecond, 2)}), all posted after ${fmt(drained.totalSeconds, 1)} s`,
       );
+      for (const line of drained.byMinute) console.log(`    ${line}`);
     }
   } finally {
     await closePrisma(prisma);
   }
+}
+
+/** Steps 2 and 3: offered load at multiples of the ceiling, then 80 % of the best sustained rate. */
+async function steadyRuns(rig: Rig, ceilingPerSecond: number): Promise<void> {
+  let best = 0;
+  for (const factor of OFFER_FACTORS) {
+    const offered = ceilingPerSecond * factor;
+    const flood = await offer(rig, offered, SECONDS);
+    const sustainedPerSecond = flood.postedInWindow / SECONDS;
+    best = Math.max(best, sustainedPerSecond);
+    console.log(
+      `  end to end, offered ${fmt(offered)} events/s (${factor}× the ceiling): sustained ${fmt(sustainedPerSecond, 1)} events/s ` +
+        `(${fmt(flood.vouchersInWindow / SECONDS, 1)} vouchers/s), ratio to the ceiling ${fmt(sustainedPerSecond / ceilingPerSecond, 2)} ` +
+        `(target ≥ 0.8), lag at end ${flood.lagAtEnd} messages`,
+    );
+  }
+  const rate = Math.max(1, best * 0.8);
+  const paced = await offer(rig, rate, SECONDS);
+  const sorted = [...paced.latenciesMs].sort((a, b) => a - b);
+  console.log(
+    `  at 80% (${fmt(rate, 1)} events/s): produce→commit p50 ${fmt(percentile(sorted, 50))} ms, ` +
+      `p99 ${fmt(percentile(sorted, 99))} ms (target p99 < 2000 ms)`,
+  );
 }
 
 /** Starts no-op workflows from 64 concurrent callers for SECONDS, then waits for all to complete. */
@@ -152,6 +178,7 @@ export async function measureCeiling(): Promise<number> {
     },
     maxConcurrentActivityTaskExecutions: WORKER_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: WORKER_WORKFLOW_TASKS,
+    ...WORKER_TUNING,
   });
   const connection = await Connection.connect({ address: TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: NAMESPACE });
@@ -208,6 +235,9 @@ function serviceEnv(name: string): Record<string, string> {
     APP_ENV_TEMPORAL_TASK_QUEUE: `${name}-posting`,
     APP_ENV_WORKER_MAX_ACTIVITIES: String(WORKER_ACTIVITIES),
     APP_ENV_WORKER_MAX_WORKFLOW_TASKS: String(WORKER_WORKFLOW_TASKS),
+    ...(WORKER_TUNING.maxConcurrentWorkflowTaskPolls !== undefined && {
+      APP_ENV_WORKER_WORKFLOW_POLLERS: String(WORKER_TUNING.maxConcurrentWorkflowTaskPolls),
+    }),
   };
 }
 
@@ -250,6 +280,7 @@ async function startInProcess(db: Db, env: Record<string, string>): Promise<{ st
     activities: createActivities({ db, ids, logger }),
     maxConcurrentActivityTaskExecutions: WORKER_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: WORKER_WORKFLOW_TASKS,
+    ...WORKER_TUNING,
   });
   const running = worker.run();
   // As the worker role does in RUN_MODE=all: ingest's starts on this connection are eager.
@@ -426,7 +457,7 @@ async function drainBacklog(
   db: Db,
   merchants: Merchants,
   mode: DrainMode,
-): Promise<{ firstSeconds: number; totalSeconds: number; perSecond: number }> {
+): Promise<{ firstSeconds: number; totalSeconds: number; perSecond: number; byMinute: string[] }> {
   const env = serviceEnv(`${run}-drain-${mode}`);
   const kafkaConfig = parseKafkaConfig(env);
   const { sale, inventory, merchantCdc, dlq } = kafkaConfig.topics;
@@ -455,6 +486,7 @@ async function drainBacklog(
             firstSeconds: (first - t0) / 1000,
             totalSeconds: (last - t0) / 1000,
             perSecond: rows.length / ((last - first) / 1000),
+            byMinute: drainByMinute(times, first),
           };
         }
         await sleep(2_000);
@@ -466,6 +498,20 @@ async function drainBacklog(
     await producer.disconnect();
     await admin.disconnect();
   }
+}
+
+/** Events fully posted in each minute from the first voucher (the last one partial): shows whether a drain slows as it goes. */
+function drainByMinute(times: number[], first: number): string[] {
+  const counts: number[] = [];
+  for (const t of times) {
+    const minute = Math.floor((t - first) / 60_000);
+    counts[minute] = (counts[minute] ?? 0) + 1;
+  }
+  const lastSeconds = (Math.max(...times) - first) / 1000 - (counts.length - 1) * 60;
+  return Array.from(counts, (count = 0, minute) => {
+    const seconds = minute === counts.length - 1 ? Math.max(lastSeconds, 1) : 60;
+    return `minute ${minute + 1}${seconds < 60 ? ` (${fmt(seconds, 0)} s)` : ''}: ${fmt(count / seconds, 1)} events/s`;
+  });
 }
 
 /** A third each: sales with cost (SALE + COGS), payments into BANK, goods received. */

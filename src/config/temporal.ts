@@ -5,6 +5,9 @@ import { DEFAULT_RETRY_WINDOW_HOURS, LONGEST_RETRY_WINDOW_HOURS } from '../domai
 
 export type TemporalConfig = ReturnType<typeof parseTemporalConfig>;
 
+/** Workflow task polls held open by default (BENCHMARKS.md, "Pollers"). */
+const DEFAULT_WORKFLOW_POLLERS = 10;
+
 /** A PEM file named by a variable, read once at boot (a missing file is a configuration error). */
 const pemFile = z.string().transform((path, ctx) => {
   try {
@@ -65,8 +68,13 @@ export function parseTemporalConfig(env: Env) {
         .max(LONGEST_RETRY_WINDOW_HOURS)
         .default(DEFAULT_RETRY_WINDOW_HOURS),
       APP_ENV_WORKER_MAX_ACTIVITIES: intInRange(1, 1000, 100),
-      /** A posting runs as a local activity inside its workflow task, so this also bounds postings in flight (BENCHMARKS.md). */
-      APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(1, 1000, 100),
+      /**
+       * A posting runs as a local activity inside its workflow task, so this also bounds postings in flight (BENCHMARKS.md).
+       * The SDK needs 2 at least while it caches workflows.
+       */
+      APP_ENV_WORKER_MAX_WORKFLOW_TASKS: intInRange(2, 1000, 100),
+      /** Workflow task polls held open at once (the SDK's floor is 2); at most the workflow task slots. */
+      APP_ENV_WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(1000).optional(),
       /** TLS to the Temporal frontend; implied by any of the TLS files, the server name or an API key. */
       APP_ENV_TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
       APP_ENV_TEMPORAL_TLS_CA_FILE: pemFile.optional(),
@@ -94,6 +102,13 @@ export function parseTemporalConfig(env: Env) {
     problems.push(
       'APP_ENV_TEMPORAL_TLS: is false while TLS files, a server name or an API key are set (an API key is never sent in clear)',
     );
+  const workflowPollers =
+    parsed.APP_ENV_WORKER_WORKFLOW_POLLERS ??
+    Math.min(DEFAULT_WORKFLOW_POLLERS, parsed.APP_ENV_WORKER_MAX_WORKFLOW_TASKS);
+  if (workflowPollers > parsed.APP_ENV_WORKER_MAX_WORKFLOW_TASKS)
+    problems.push(
+      `APP_ENV_WORKER_WORKFLOW_POLLERS: ${workflowPollers} is more than APP_ENV_WORKER_MAX_WORKFLOW_TASKS (${parsed.APP_ENV_WORKER_MAX_WORKFLOW_TASKS}); each poll holds a workflow task slot`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   const tls =
     parsed.APP_ENV_TEMPORAL_TLS === 'true' || tlsImplied
@@ -115,6 +130,7 @@ export function parseTemporalConfig(env: Env) {
     missingAccountRetryHours: parsed.APP_ENV_MISSING_ACCOUNT_RETRY_HOURS,
     maxConcurrentActivities: parsed.APP_ENV_WORKER_MAX_ACTIVITIES,
     maxConcurrentWorkflowTasks: parsed.APP_ENV_WORKER_MAX_WORKFLOW_TASKS,
+    workflowPollers,
     /** How every Temporal connection (clients and the worker) reaches the frontend. */
     transport: {
       address: parsed.APP_ENV_TEMPORAL_ADDRESS,

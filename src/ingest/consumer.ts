@@ -72,6 +72,19 @@ export interface IngestConsumer {
  * TypeError-like throw would stop the consumer for good. Only kafkajs' own
  * errors (from heartbeat/commit, e.g. a rebalance) propagate.
  */
+/**
+ * The broker's long-poll for a fetch that finds nothing new, and, in kafkajs,
+ * also how long the fetch loop sleeps while every partition is paused; a
+ * resume takes effect only at the next fetch. With kafkajs' default of 5 s a
+ * resume at the open-workflow bound's low mark (a quarter of the bound
+ * freed) came seconds after the workflows still open had finished, and a
+ * backlog drained in bursts with the worker idle between them (BENCHMARKS.md,
+ * "The fetch loop's sleep"). 250 ms is far shorter than the time the worker
+ * needs for the three quarters of the bound still open, and costs an idle
+ * consumer four fetch requests a second.
+ */
+const FETCH_MAX_WAIT_MS = 250;
+
 export function createIngestConsumer(options: IngestConsumerOptions): IngestConsumer {
   const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger, db } = options;
   const log = logger.child({ component: 'ingest' });
@@ -81,7 +94,12 @@ export function createIngestConsumer(options: IngestConsumerOptions): IngestCons
   const open = new OpenWorkflows(options.openWorkflows.limit);
   const { whenDone } = options.openWorkflows;
   const { heartbeatInterval } = options.group;
-  const consumer: Consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, ...options.group });
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    ...options.group,
+  });
 
   let settle: { resolve: () => void; reject: (err: Error) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));

@@ -58,6 +58,7 @@ export const workerRole: RoleDefinition = {
         }),
         maxConcurrentActivityTaskExecutions: temporal.maxConcurrentActivities,
         maxConcurrentWorkflowTaskExecutions: temporal.maxConcurrentWorkflowTasks,
+        maxConcurrentWorkflowTaskPolls: temporal.workflowPollers,
       });
     } catch (err) {
       await closePrisma(prisma);

@@ -18,6 +18,7 @@ export interface WorkerOptions extends TemporalEndpoint {
   activities: Activities;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentWorkflowTaskPolls?: number;
 }
 
 export async function createWorker(
@@ -37,6 +38,9 @@ export async function createWorker(
       dataConverter: dataConverter(options.payloadKeys),
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 100,
       maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions ?? 100,
+      ...(options.maxConcurrentWorkflowTaskPolls !== undefined && {
+        maxConcurrentWorkflowTaskPolls: options.maxConcurrentWorkflowTaskPolls,
+      }),
       // Let in-flight activities (DB transactions) finish on SIGTERM.
       shutdownGraceTime: '20 seconds',
     });

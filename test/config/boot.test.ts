@@ -79,4 +79,35 @@ describe('configuration', () => {
       topicPartitions: 6,
     });
   });
+
+  it('bounds the worker: workflow task slots and their pollers', () => {
+    const worker = (vars: Record<string, string>) => {
+      try {
+        return loadConfig({
+          APP_ENV_DB_URL: 'postgresql://h/db',
+          APP_ENV_REDIS_URL: 'redis://r',
+          APP_ENV_KAFKA_BROKERS: 'k:9092',
+          RUN_MODE: 'worker',
+          ...vars,
+        }).temporal;
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(worker({})).toMatchObject({ maxConcurrentWorkflowTasks: 100, workflowPollers: 10 });
+    expect(worker({ APP_ENV_WORKER_MAX_WORKFLOW_TASKS: '6' })).toMatchObject({ workflowPollers: 6 });
+    expect(worker({ APP_ENV_WORKER_WORKFLOW_POLLERS: '50' })).toMatchObject({ workflowPollers: 50 });
+    expect(
+      worker({ APP_ENV_WORKER_MAX_WORKFLOW_TASKS: '20', APP_ENV_WORKER_WORKFLOW_POLLERS: '30' }),
+    ).toEqual([
+      'APP_ENV_WORKER_WORKFLOW_POLLERS: 30 is more than APP_ENV_WORKER_MAX_WORKFLOW_TASKS (20); each poll holds a workflow task slot',
+    ]);
+    // The SDK refuses one slot while it caches workflows, and one poller: a clear error at boot instead.
+    expect(String(worker({ APP_ENV_WORKER_MAX_WORKFLOW_TASKS: '1' }))).toMatch(
+      /^APP_ENV_WORKER_MAX_WORKFLOW_TASKS: /,
+    );
+    expect(String(worker({ APP_ENV_WORKER_WORKFLOW_POLLERS: '1' }))).toMatch(
+      /^APP_ENV_WORKER_WORKFLOW_POLLERS: /,
+    );
+  });
 });

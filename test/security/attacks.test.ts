@@ -24,6 +24,7 @@ import {
 import { createTestMerchant, recordTestEvent, testIds, testPrisma } from '../support/db.js';
 import { testEnv, uniqueMerchantId, uniqueName } from '../support/env.js';
 import { capturingLogger } from '../support/logs.js';
+import { localActivityAttempts } from '../support/temporal.js';
 import {
   ATTACK_THEMES,
   ATTACKS,
@@ -402,10 +403,7 @@ describe('attack table', () => {
         )
         .reduce((n, e) => n + (e.activityTaskStartedEventAttributes!.attempt ?? 1), 0) +
       // A local activity's marker records the attempt it ended on.
-      events.reduce((n, e) => {
-        const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-        return data ? n + (JSON.parse(Buffer.from(data).toString('utf8')) as { attempt: number }).attempt : n;
-      }, 0);
+      localActivityAttempts(events).reduce((n, attempt) => n + attempt, 0);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = (failure as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundlePath } from '@temporalio/worker';
 import { type Activities } from '../../src/activities/index.js';
@@ -207,4 +208,23 @@ export function withWorker<T>(
 /** Replays a recorded history against the current workflow code (a replay worker: nothing polls, nothing is left running). */
 export async function replayHistory(history: unknown): Promise<void> {
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/**
+ * The attempts local activities ended on, one per marker in the history, of
+ * the named activity type or of every type. A local activity leaves no
+ * scheduled/started events: its marker's JSON records its type and last attempt.
+ */
+export function localActivityAttempts(events: readonly HistoryEvent[], activityType?: string): number[] {
+  return events.flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      activity_type: string;
+      attempt: number;
+    };
+    return activityType === undefined || marker.activity_type === activityType ? [marker.attempt] : [];
+  });
 }

@@ -15,7 +15,12 @@ import { createTestMerchant, testIds, testPrisma } from '../support/db.js';
 import { uniqueMerchantId, uniqueName } from '../support/env.js';
 import { ledgerOf } from '../support/ledger-view.js';
 import { capturingLogger } from '../support/logs.js';
-import { testWorkflowEnvironment, withWorker, workflowBundle } from '../support/temporal.js';
+import {
+  localActivityAttempts,
+  testWorkflowEnvironment,
+  withWorker,
+  workflowBundle,
+} from '../support/temporal.js';
 
 const logs = capturingLogger('info');
 // Before any Temporal connection exists: workflow logs (SKIP voucher, failures) land in `logs`.
@@ -252,15 +257,7 @@ describe.concurrent('postEventWorkflow failures', () => {
       );
       const events = (await handle.fetchHistory()).events ?? [];
       // The posting's attempts (a local activity's marker records its last), not the final record step.
-      const attempts = events.flatMap((ev) => {
-        const data = ev.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-        if (!data) return [];
-        const marker = JSON.parse(Buffer.from(data).toString('utf8')) as {
-          activity_type: string;
-          attempt: number;
-        };
-        return marker.activity_type === 'postEventVouchers' ? [marker.attempt] : [];
-      });
+      const attempts = localActivityAttempts(events, 'postEventVouchers');
       const waits = events.filter(
         (ev) => ev.activityTaskScheduledEventAttributes?.activityType?.name === 'postEventVouchers',
       );
