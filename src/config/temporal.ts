@@ -5,7 +5,7 @@ import { DEFAULT_RETRY_WINDOW_HOURS, LONGEST_RETRY_WINDOW_HOURS } from '../domai
 
 export type TemporalConfig = ReturnType<typeof parseTemporalConfig>;
 
-/** Workflow task polls held open by default (BENCHMARKS.md, "Pollers"). */
+/** Workflow task polls held open by default: more did not help (BENCHMARKS.md, "The fetch loop's sleep"). */
 const DEFAULT_WORKFLOW_POLLERS = 10;
 
 /** A PEM file named by a variable, read once at boot (a missing file is a configuration error). */

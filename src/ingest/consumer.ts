@@ -61,18 +61,6 @@ export interface IngestConsumer {
 }
 
 /**
- * Kafka → Temporal. Per message: decide (start | skip | dlq), hand it off,
- * and only then resolve its offset; kafkajs commits resolved offsets only.
- *
- * The failure rule is "pause, never skip, never throw": when Temporal or the
- * DLQ cannot take a message, the partition is paused and resumed with
- * backoff, and the batch returns without resolving that message, so the
- * committed offset never passes it. Throwing instead would make kafkajs
- * retry, then leave and rejoin the group (a rebalance storm), and a
- * TypeError-like throw would stop the consumer for good. Only kafkajs' own
- * errors (from heartbeat/commit, e.g. a rebalance) propagate.
- */
-/**
  * The broker's long-poll for a fetch that finds nothing new, and, in kafkajs,
  * also how long the fetch loop sleeps while every partition is paused; a
  * resume takes effect only at the next fetch. With kafkajs' default of 5 s a
@@ -85,6 +73,18 @@ export interface IngestConsumer {
  */
 const FETCH_MAX_WAIT_MS = 250;
 
+/**
+ * Kafka → Temporal. Per message: decide (start | skip | dlq), hand it off,
+ * and only then resolve its offset; kafkajs commits resolved offsets only.
+ *
+ * The failure rule is "pause, never skip, never throw": when Temporal or the
+ * DLQ cannot take a message, the partition is paused and resumed with
+ * backoff, and the batch returns without resolving that message, so the
+ * committed offset never passes it. Throwing instead would make kafkajs
+ * retry, then leave and rejoin the group (a rebalance storm), and a
+ * TypeError-like throw would stop the consumer for good. Only kafkajs' own
+ * errors (from heartbeat/commit, e.g. a rebalance) propagate.
+ */
 export function createIngestConsumer(options: IngestConsumerOptions): IngestConsumer {
   const { kafka, groupId, decode, dlqTopic, producer, startWorkflow, logger, db } = options;
   const log = logger.child({ component: 'ingest' });
